@@ -1,0 +1,7 @@
+"""``python -m ivr``."""
+
+import sys
+
+from ivr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,281 @@
+"""Settings: a frozen, typed tree loaded in layers (defaults -> TOML -> environment -> overrides).
+
+Environment variables are ``IVR_<SECTION>__<FIELD>`` (e.g. ``IVR_ASR__ENGINE=vosk``); the TOML file is
+``$IVR_CONFIG`` or ``<home>/ivr.toml``. Secrets have no working defaults: they are generated on first run
+into ``<home>/secrets.toml`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ivr.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class PathsSettings:
+    """Where things live."""
+
+    home: Path = PROJECT_ROOT / ".run"
+    """Run directory: rendered Asterisk config, PID files, logs, database, secrets."""
+    asterisk_prefix: Path = PROJECT_ROOT / ".asterisk"
+    """Unpacked Asterisk 22 (git-ignored, made by scripts/provision-asterisk.sh)."""
+    cache_dir: Path = Path(os.environ.get("IVR_CACHE_DIR", str(Path.home() / ".cache" / "ivr")))
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    voices_dir: Path = PROJECT_ROOT / "voices"
+    asterisk_conf_dir: Path = PROJECT_ROOT / "asterisk-conf"
+    dialplans_dir: Path = PROJECT_ROOT / "dialplans"
+
+
+@dataclass(frozen=True, slots=True)
+class AsteriskSettings:
+    """The local Asterisk and how the bot reaches it."""
+
+    bind: str = "127.0.0.1"
+    sip_port: int = 5060
+    ari_port: int = 8088
+    ami_port: int = 5038
+    app: str = "ivr"
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092
+    trunk_match: tuple[str, ...] = ("127.0.0.2",)
+    """Source addresses of the SIP trunk (carrier); calls from there reach the voicebot."""
+    did: str = "3939"
+    """The city's public number as dialled on the trunk (any number reaches the bot)."""
+    agents: tuple[str, ...] = ("agent1", "agent2", "agent3")
+    agent_services: tuple[str, ...] = ("agent1=accueil,etat_civil", "agent2=accueil", "agent3=*")
+    """Which queues each agent sits in: ``name=service,service`` (``*`` = every queue)."""
+    fallback_queue: str = "accueil"
+    ari_user: str = "ivr"
+    ami_user: str = "ivr"
+
+
+@dataclass(frozen=True, slots=True)
+class VadSettings:
+    """Turn-taking."""
+
+    end_of_speech_ms: int = 600
+    preroll_ms: int = 300
+    min_speech_ms: int = 200
+    no_input_s: float = 7.0
+    max_utterance_s: float = 15.0
+    speech_threshold: float = 0.5
+    webrtc_aggressiveness: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSettings:
+    """Speech recognition."""
+
+    engine: str = "whisper"
+    """``whisper`` (faster-whisper, default) or ``vosk`` (needs ``vosk_model_dir``)."""
+    whisper_model_fr: str = "base"
+    whisper_model_en: str = "tiny.en"
+    cpu_threads: int = 2
+    beam_size: int = 1
+    vosk_model_dir: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TtsSettings:
+    """Speech synthesis."""
+
+    engine_fr: str = "pico"
+    engine_en: str = "pico"
+    """``pico`` or ``piper`` (optional GPL extra ``ivr[piper]``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NluSettings:
+    """Matching callers' words against the knowledge base."""
+
+    calibration_file: Path = PROJECT_ROOT / "knowledge" / "calibration.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class DialogSettings:
+    """Conversation policy."""
+
+    max_retries: int = 2
+    timezone: str = "Europe/Paris"
+    callback_offer_after_s: int = 90
+    emergency_transfer_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """Persistence."""
+
+    url: str = ""
+    """SQLAlchemy async URL; empty means SQLite in ``<home>/ivr.db``."""
+    retention_days: int = 90
+    """Transcripts and callers' numbers older than this are erased."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    """SMS gateway."""
+
+    gateway: str = "none"
+    """``none``, ``kannel``, ``smpp`` or ``http``."""
+    url: str = ""
+    username: str = ""
+    password: str = ""
+    sender: str = "MAIRIE"
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """Agent console, dashboard, admin, chat."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """Generated on first run; never defaults."""
+
+    ari_password: str = ""
+    ami_password: str = ""
+    agent_password: str = ""
+    web_secret: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole settings tree."""
+
+    paths: PathsSettings = field(default_factory=PathsSettings)
+    asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    nlu: NluSettings = field(default_factory=NluSettings)
+    dialog: DialogSettings = field(default_factory=DialogSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    secrets: Secrets = field(default_factory=Secrets)
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL actually used."""
+        return self.store.url or f"sqlite+aiosqlite:///{self.paths.home / 'ivr.db'}"
+
+
+T = TypeVar("T")
+
+
+def _coerce(name: str, tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if tp is Path:
+        return Path(str(value)).expanduser()
+    if tp is bool:
+        if isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        return bool(value)
+    if tp in (int, float, str):
+        try:
+            return tp(value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"setting {name}: expected {tp.__name__}, got {value!r}") from exc
+    if origin is tuple:
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    if origin in (typing.Union, types.UnionType):
+        return value
+    return value
+
+
+def _build(cls: type[T], data: dict[str, Any], prefix: str) -> T:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in [{prefix}]: {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in data:
+            continue
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            sub = data[f.name]
+            if not isinstance(sub, dict):
+                raise ConfigError(f"setting [{f.name}] must be a table")
+            kwargs[f.name] = _build(tp, sub, f.name)  # type: ignore[arg-type]
+        else:
+            kwargs[f.name] = _coerce(f"{prefix}.{f.name}", tp, data[f.name])
+    return cls(**kwargs)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _env_layer(environ: typing.Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith("IVR_") or "__" not in key:
+            continue
+        section, _, name = key[4:].partition("__")
+        layer.setdefault(section.lower(), {})[name.lower()] = value
+    return layer
+
+
+def _ensure_secrets(home: Path) -> dict[str, str]:
+    path = home / "secrets.toml"
+    if path.exists():
+        with path.open("rb") as fh:
+            return {k: str(v) for k, v in tomllib.load(fh).items()}
+    home.mkdir(parents=True, exist_ok=True)
+    values = {f.name: secrets.token_urlsafe(18) for f in dataclasses.fields(Secrets)}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f'{k} = "{v}"\n' for k, v in values.items()))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return values
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    *,
+    environ: typing.Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Load defaults, then the TOML file, then ``IVR_*`` variables, then ``overrides``."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    env_layer = _env_layer(env)
+    home = Path(
+        str((overrides or {}).get("paths", {}).get("home") or env_layer.get("paths", {}).get("home")
+            or PathsSettings().home)
+    ).expanduser()
+    cfg = config_file or Path(env.get("IVR_CONFIG", str(home / "ivr.toml")))
+    if cfg.exists():
+        try:
+            with cfg.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{cfg}: {exc}") from exc
+    data = _merge(data, env_layer)
+    data = _merge(data, overrides or {})
+    data.setdefault("paths", {})["home"] = str(home)
+    data = _merge({"secrets": _ensure_secrets(home)}, data)
+    return _build(Settings, data, "settings")
