@@ -15,6 +15,10 @@ from ivr.errors import IvrError
 # Each module exposes ``register(subparsers) -> None``; a subcommand sets ``func(settings, args) -> int``.
 COMMAND_MODULES: tuple[str, ...] = (
     "ivr.telephony.commands",
+    "ivr.store.commands",
+    "ivr.tts.commands",
+    "ivr.asr.commands",
+    "ivr.nlu.commands",
 )
 
 Handler = Callable[[Settings, argparse.Namespace], int]
@@ -40,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(call_ctx)s%(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from ivr.logctx import install_log_context
 
     install_log_context()

@@ -56,6 +56,14 @@ class AsteriskSettings:
     agent_services: tuple[str, ...] = ("agent1=accueil,etat_civil", "agent2=accueil", "agent3=*")
     """Which queues each agent sits in: ``name=service,service`` (``*`` = every queue)."""
     fallback_queue: str = "accueil"
+    trunk_contact: str = "127.0.0.2:5070"
+    """Where calls out through the trunk go (callbacks, emergency transfer): the carrier's SIP address."""
+    queue_timeout_s: int = 300
+    """After this wait in a queue the caller is offered a callback (back in the bot)."""
+    queue_periodic_announce: str = ""
+    """Sound played periodically in queues (default: the bot's rendered "press 1 to be called back")."""
+    rtp_start: int = 10000
+    rtp_end: int = 10999
     ari_user: str = "ivr"
     ami_user: str = "ivr"
 
@@ -71,6 +79,12 @@ class VadSettings:
     max_utterance_s: float = 15.0
     speech_threshold: float = 0.5
     webrtc_aggressiveness: int = 2
+    pause_ms: int = 250
+    """Silence after which ``SpeechPaused`` is emitted so recognition can start before the end is final."""
+    postroll_ms: int = 200
+    """Trailing silence kept after the last speech frame in an utterance's audio."""
+    detector: str = "combined"
+    """``combined`` (WebRTC gate + Silero decision), ``silero`` or ``webrtc``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,8 @@ class TtsSettings:
     engine_fr: str = "pico"
     engine_en: str = "pico"
     """``pico`` or ``piper`` (optional GPL extra ``ivr[piper]``)."""
+    pico_rate: int = 100
+    """Pico speaking rate in percent (20-500; 100 is Pico's natural pace)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +123,18 @@ class DialogSettings:
     """Conversation policy."""
 
     max_retries: int = 2
+    """No-match / no-input re-prompts before offering a human or a callback."""
     timezone: str = "Europe/Paris"
     callback_offer_after_s: int = 90
     emergency_transfer_to: str = ""
+    """If set, emergency calls are also transferred to this number after the instruction."""
+    reception_service: str = "accueil"
+    """Where keypad 0 and "a human, please" go; its hours drive the greeting."""
+    menu_services: tuple[str, ...] = ("etat_civil", "proprete", "education", "urbanisme")
+    """Keypad menu: digit 1 is the first service, and so on (keep it short: at most 8)."""
+    city_name: str = "Villeneuve-sur-Loire"
+    listen_timeout_s: float = 8.0
+    """How long to wait for the caller to start speaking or typing before a no-input re-prompt."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,1 @@
-"""playback."""
+"""8. Speaking: a paced player with barge-in."""

@@ -1,1 +1,1 @@
-"""telephony."""
+"""1. The call arrives: ARI and AMI clients, media transport, Asterisk process, Stasis router."""

@@ -1,0 +1,170 @@
+"""The voicebot process: ARI Stasis app + AudioSocket media server + shared engines (+ web, + workers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ivr.call.events import EventHub
+from ivr.call.services import BotServices
+from ivr.clock import Clock, SystemClock
+from ivr.config import Settings
+from ivr.nlu.types import MatchResult
+from ivr.telephony.ari.client import AriClient
+from ivr.telephony.audiosocket import AudioSocketServer
+from ivr.telephony.router import StasisRouter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Engines:
+    """The heavy, shared parts: one of each per process, whatever the number of calls."""
+
+    settings: Settings
+    holder: Any
+    matcher: Any = None
+    hours: Any = None
+    view: Any = None
+    stt: Any = None
+    tts: Any = None
+    prompts: dict[str, str] = field(default_factory=dict)
+
+    def rebuild(self, kb: Any) -> None:
+        """A new knowledge base was accepted: new matcher, opening hours and vocabulary prompts."""
+        from ivr.dialog.hours import OpeningHours
+        from ivr.dialog.kbview import from_kb
+        from ivr.nlu.matcher import build_matcher
+        from ivr.nlu.vocabulary import vocabulary
+
+        self.matcher = build_matcher(kb, self.settings.nlu.calibration_file)
+        self.view = from_kb(kb)
+        self.hours = OpeningHours.from_knowledge(self.view, self.settings.dialog)
+        self.prompts = {lang: ", ".join(vocabulary(kb, lang=lang, limit=60)) + "." for lang in ("fr", "en")}
+
+    def match(self, text: str, lang: str) -> MatchResult:
+        """Match with whatever knowledge base is live now (a publish swaps it between two turns)."""
+        result: MatchResult = self.matcher.match(text, lang)
+        return result
+
+    def new_dialog(self, lang: str) -> Any:
+        """A fresh dialog on the live knowledge base."""
+        from ivr.dialog.policy import Dialog
+
+        return Dialog(self.view, self.hours, self.settings.dialog, lang=lang)
+
+
+def build_engines(settings: Settings, *, warm: bool = True) -> Engines:
+    """Load the knowledge base, the matcher, speech recognition and synthesis once."""
+    from ivr.asr.factory import build_stt
+    from ivr.nlu.holder import KnowledgeHolder
+    from ivr.tts.cache import CachedTts, cache_root
+    from ivr.tts.factory import build_tts
+
+    engines = Engines(settings, holder=None)
+    engines.holder = KnowledgeHolder(settings.paths.knowledge_dir, on_change=engines.rebuild)
+    engines.stt = build_stt(settings)
+    engines.tts = CachedTts(build_tts(settings), cache_root(settings))
+    if warm:
+        engines.stt.warm_up(("fr", "en"))
+    return engines
+
+
+def build_services(
+    settings: Settings,
+    engines: Engines,
+    ari: Any,
+    hub: EventHub,
+    *,
+    clock: Clock | None = None,
+    actions: Any = None,
+) -> BotServices:
+    """Per-process services handed to every call."""
+    from ivr.vad.detectors import build_detector
+
+    a = settings.asterisk
+    return BotServices(
+        settings=settings,
+        clock=clock or SystemClock(),
+        ari=ari,
+        hub=hub,
+        tts=engines.tts,
+        stt=engines.stt,
+        match=engines.match,
+        new_dialog=engines.new_dialog,
+        new_detector=lambda: build_detector(settings.vad),
+        vocabulary=lambda lang: engines.prompts.get(lang),
+        actions=actions,
+        media_host=f"{a.audiosocket_host}:{a.audiosocket_port}",
+    )
+
+
+@dataclass
+class Bot:
+    """A running voicebot (used by ``ivr serve`` and, in-process, by the integration tests)."""
+
+    settings: Settings
+    engines: Engines
+    ari: AriClient
+    media: AudioSocketServer
+    hub: EventHub
+    router: StasisRouter
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        """Stop taking calls and release everything."""
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for close in reversed(self.closers):
+            with contextlib.suppress(Exception):
+                await close()
+        await self.media.stop()
+        await self.ari.aclose()
+
+
+async def start_bot(
+    settings: Settings, engines: Engines | None = None, *, hub: EventHub | None = None, with_workers: bool = True
+) -> Bot:
+    """Start the media server and the Stasis app; returns once the app is registered."""
+    engines = engines or await asyncio.to_thread(build_engines, settings)
+    hub = hub or EventHub()
+    a = settings.asterisk
+    ari = AriClient(f"http://{a.bind}:{a.ari_port}", a.ari_user, settings.secrets.ari_password, a.app)
+    media = AudioSocketServer(a.audiosocket_host, a.audiosocket_port)
+    await media.start()
+    from ivr.wiring import attach_side_services
+
+    bot = Bot(settings, engines, ari, media, hub, router=None)  # type: ignore[arg-type]
+    actions = await attach_side_services(bot) if with_workers else None
+    services = build_services(settings, engines, ari, hub, actions=actions)
+    bot.router = StasisRouter(services, ari, media)
+    if with_workers:
+        from ivr.wiring import attach_router_handlers
+
+        attach_router_handlers(bot)
+    await bot.router.adopt_orphans()
+    bot.tasks.append(asyncio.create_task(bot.router.run()))
+    await asyncio.wait_for(ari.connected.wait(), 10)
+    return bot
+
+
+async def run_app(settings: Settings) -> None:
+    """``ivr serve``: run until SIGTERM/SIGINT."""
+    bot = await start_bot(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("voicebot ready: Stasis app %r registered", settings.asterisk.app)
+    await stop.wait()
+    await bot.router.drain()
+    await bot.stop()

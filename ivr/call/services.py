@@ -1,0 +1,81 @@
+"""Everything a call needs, built once per process and passed in (clients and clocks injected)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ivr.audio.frame import AudioFrame
+from ivr.call.events import EventHub
+from ivr.clock import Clock
+from ivr.config import Settings
+from ivr.nlu.types import MatchResult
+
+
+class Ari(Protocol):
+    """The ARI operations a call uses (``AriClient`` implements it; ``ivr.testing`` fakes it)."""
+
+    async def answer(self, channel_id: str) -> None: ...
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None: ...
+    async def continue_in_dialplan(
+        self, channel_id: str, context: str, extension: str, priority: int = 1
+    ) -> None: ...
+    async def set_variable(self, channel_id: str, name: str, value: str) -> None: ...
+    async def get_variable(self, channel_id: str, name: str) -> str: ...
+    async def external_media(
+        self, *, host: str, data: str, fmt: str = "slin16", encapsulation: str = "audiosocket"
+    ) -> str: ...
+    async def create_bridge(self, kind: str = "mixing") -> str: ...
+    async def add_to_bridge(self, bridge_id: str, channel_id: str) -> None: ...
+    async def destroy_bridge(self, bridge_id: str) -> None: ...
+
+
+class Speaker(Protocol):
+    """Text to the internal audio format, cached (``CachedTts``)."""
+
+    async def synthesize(self, text: str, lang: str) -> bytes: ...
+
+
+class Recognizer(Protocol):
+    """Utterance audio to text (``SpeechToText``)."""
+
+    async def transcribe(self, pcm: bytes, lang: str, prompt: str | None = None) -> Any: ...
+
+
+class SpeechProb(Protocol):
+    """Per-frame speech probability (a ``SpeechDetector``)."""
+
+    def probability(self, frame: AudioFrame) -> float: ...
+    def reset(self) -> None: ...
+
+
+class CallActions(Protocol):
+    """Side effects that outlive the call: persistence, SMS, callbacks."""
+
+    async def send_sms(self, call_id: str, number: str, text: str) -> None: ...
+    async def schedule_callback(
+        self, call_id: str, number: str, service: str, lang: str, summary: str, not_before: datetime
+    ) -> None: ...
+
+
+@dataclass
+class BotServices:
+    """The shared, process-wide parts."""
+
+    settings: Settings
+    clock: Clock
+    ari: Ari
+    hub: EventHub
+    tts: Speaker
+    stt: Recognizer
+    match: Callable[[str, str], MatchResult]
+    new_dialog: Callable[[str], Any]
+    """lang -> a fresh ``ivr.dialog.policy.Dialog``."""
+    new_detector: Callable[[], SpeechProb]
+    vocabulary: Callable[[str], str | None] = lambda lang: None
+    actions: CallActions | None = None
+    media_host: str = "127.0.0.1:9092"
+    on_call_start: Callable[[str], Awaitable[None]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,329 @@
+"""One call: media in, VAD, ASR, matcher, dialog, actions, speech out — the only place that knows every stage."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ivr.audio.frame import AudioFrame
+from ivr.call.events import CallEvents
+from ivr.call.services import BotServices
+from ivr.call.state import CallState, CallStateMachine
+from ivr.dialog import actions as act
+from ivr.dialog import events as dev
+from ivr.errors import AriError, IvrError
+from ivr.logctx import call_id_var
+from ivr.playback.player import Player
+from ivr.telephony.media import MediaConnection
+from ivr.vad.events import NoInput, SpeechEnded, SpeechPaused, SpeechResumed, SpeechStarted
+from ivr.vad.segmenter import Segmenter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hangup:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Utterance:
+    text: str
+    audio_s: float
+    asr_s: float
+    ended_at: float
+
+
+Input = _Hangup | _Utterance | dev.NoInput | dev.Dtmf | dev.QueueExited
+
+
+class CallSession:
+    """Runs one caller's conversation with the bot until hang-up or hand-off."""
+
+    def __init__(
+        self,
+        services: BotServices,
+        channel_id: str,
+        caller_number: str,
+        *,
+        connect_media: Callable[[], Awaitable[tuple[MediaConnection, Callable[[], Awaitable[None]]]]],
+        call_id: str | None = None,
+        dialog: Any = None,
+        resume: dev.QueueExited | None = None,
+    ) -> None:
+        self.s = services
+        self.channel_id = channel_id
+        self.caller_number = caller_number
+        self.call_id = call_id or str(uuid.uuid4())
+        self.events = CallEvents(self.call_id, services.hub, services.clock.now)
+        self.sm = CallStateMachine()
+        self.lang = "fr"
+        self.dialog = dialog
+        self.outcome: str | None = None
+        self._resume = resume
+        self._connect_media = connect_media
+        self._inbox: asyncio.Queue[Input] = asyncio.Queue()
+        self._player: Player | None = None
+        self._segmenter = Segmenter(services.settings.vad)
+        self._detector = services.new_detector()
+        self._speculative: asyncio.Task[_Utterance] | None = None
+        self._speech_started_at: float | None = None
+        self._listening = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.barge_ins: list[float] = []
+        """Seconds from speech onset (audio time) to the prompt being stopped, per barge-in."""
+        self.inbound_energy: list[tuple[float, float]] = []
+        """(audio time, RMS) per 20 ms frame of caller audio: tests line it up with what was sent."""
+
+    # --- inputs from the router ---------------------------------------------------------------------
+
+    def on_dtmf(self, digit: str) -> None:
+        """A keypad digit: stops an interruptible prompt at once, then goes to the dialog."""
+        if self._player is not None:
+            self._player.interrupt()
+        self._inbox.put_nowait(dev.Dtmf(digit))
+
+    def on_hangup(self) -> None:
+        """The caller hung up (or the channel left Stasis)."""
+        if self._player is not None:
+            self._player.stop()
+        self._inbox.put_nowait(_Hangup())
+
+    # --- main ---------------------------------------------------------------------------------------
+
+    async def run(self) -> str:
+        """The call from answer to hang-up or hand-off; returns the outcome."""
+        call_id_var.set(self.call_id)
+        release: Callable[[], Awaitable[None]] | None = None
+        reader: asyncio.Task[None] | None = None
+        try:
+            if self._resume is None:
+                await self.s.ari.answer(self.channel_id)
+                await self.events.emit("started", number=self.caller_number, channel=self.channel_id)
+            self.sm.fire("answer")
+            media, release = await self._connect_media()
+            self.sm.fire("media_connected")
+            self._player = Player(media, self.s.clock)
+            self._player.start()
+            reader = asyncio.create_task(self._read_media(media))
+            await self._converse()
+        except asyncio.CancelledError:
+            self.outcome = self.outcome or "abandoned"
+            raise
+        except AriError as exc:
+            # usually the caller hung up while we were talking to Asterisk
+            log.info("call ended during an ARI operation (%s)", exc.code)
+            self.outcome = self.outcome or "abandoned"
+        except Exception as exc:
+            log.exception("call failed")
+            self.outcome = "failed"
+            await self.events.emit("error", code=getattr(exc, "code", type(exc).__name__))
+            await self._fallback_to_human()
+        finally:
+            if self._player is not None:
+                await self._player.aclose()
+            if reader is not None:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
+            if release is not None:
+                with contextlib.suppress(Exception):
+                    await release()
+            if self.sm.state is not CallState.HANDED_OFF:
+                self.outcome = self.outcome or "abandoned"
+                self.sm.fire("end")
+                await self.events.emit("hangup", outcome=self.outcome)
+        return self.outcome or "abandoned"
+
+    async def _fallback_to_human(self) -> None:
+        """A crash in the bot sends the caller to human reception, never to silence."""
+        with contextlib.suppress(IvrError):
+            await self.s.ari.continue_in_dialplan(self.channel_id, "ivr-fallback", "s")
+            self.sm.fire("handoff")
+            await self.events.emit("transfer", service=self.s.settings.asterisk.fallback_queue, reason="error")
+
+    async def _converse(self) -> None:
+        if self.dialog is None:
+            self.dialog = self.s.new_dialog(self.lang)
+        self.sm.fire("dialog_started")
+        if self._resume is not None:
+            actions = self.dialog.handle(self._resume)
+        else:
+            actions = self.dialog.start(self.s.clock.now())
+        while True:
+            listen = await self._execute(actions)
+            if self.sm.state in (CallState.HANDED_OFF, CallState.ENDED) or self.outcome is not None:
+                return
+            if listen is None:
+                listen = act.Listen(timeout_s=self.s.settings.vad.no_input_s)
+            inp = await self._next_input(listen)
+            if isinstance(inp, _Hangup):
+                self.outcome = self.outcome or "abandoned"
+                return
+            actions = await self._to_dialog(inp)
+
+    async def _to_dialog(self, inp: Input) -> list[act.Action]:
+        if isinstance(inp, _Utterance):
+            match = self.s.match(inp.text, self.lang)
+            await self.events.emit("transcript", speaker="caller", text=inp.text, asr_s=round(inp.asr_s, 3))
+            await self.events.emit(
+                "intent", intent=match.intent, decision=str(match.decision), score=round(match.score, 3),
+                text=inp.text,
+            )
+            result: list[act.Action] = self.dialog.handle(dev.Heard(inp.text, match))
+            return result
+        if isinstance(inp, dev.Dtmf):
+            await self.events.emit("dtmf", digit=inp.digit)
+        if isinstance(inp, dev.NoInput):
+            await self.events.emit("no_input")
+        handled: list[act.Action] = self.dialog.handle(inp)
+        return handled
+
+    async def _next_input(self, listen: act.Listen) -> Input:
+        self._listening = True
+        self._segmenter.arm_no_input()
+        try:
+            while True:
+                inp = await self._inbox.get()
+                if isinstance(inp, dev.Dtmf) and not listen.dtmf:
+                    continue
+                return inp
+        finally:
+            self._listening = False
+            self._segmenter.disarm_no_input()
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    async def _execute(self, actions: list[act.Action]) -> act.Listen | None:
+        listen: act.Listen | None = None
+        interrupted = False
+        for a in actions:
+            if isinstance(a, act.Say):
+                if interrupted and a.interruptible:
+                    continue  # barge-in drops whatever was queued
+                done = await self._say(a)
+                interrupted = interrupted or not done
+            elif isinstance(a, act.Listen):
+                listen = a
+            elif isinstance(a, act.Record):
+                await self.events.emit(a.kind, **dict(a.data))
+            elif isinstance(a, act.SetLanguage):
+                self.lang = a.lang
+                await self.events.emit("language", lang=a.lang)
+            elif isinstance(a, act.Transfer):
+                await self._transfer(a)
+                return None
+            elif isinstance(a, act.EmergencyTransfer):
+                await self.events.emit("transfer", service="emergency", number_configured=True)
+                await self.s.ari.continue_in_dialplan(self.channel_id, "ivr-emergency", a.number)
+                self.sm.fire("handoff")
+                self.outcome = "emergency"
+                return None
+            elif isinstance(a, act.ScheduleCallback):
+                await self._schedule_callback(a)
+            elif isinstance(a, act.SendSms):
+                await self._send_sms(a)
+            elif isinstance(a, act.Hangup):
+                self.outcome = a.outcome
+                await self.s.ari.hangup(self.channel_id)
+                return None
+        return listen
+
+    async def _say(self, say: act.Say) -> bool:
+        assert self._player is not None
+        pcm = await self.s.tts.synthesize(say.text, say.lang)
+        self._segmenter.disarm_no_input()
+        await self.events.emit("say", key=say.key, lang=say.lang, interruptible=say.interruptible)
+        result = await self._player.play(pcm, key=say.key, interruptible=say.interruptible)
+        if not result.completed:
+            await self.events.emit("prompt_stopped", key=say.key, played_s=round(result.played_s, 2))
+        return result.completed
+
+    async def _transfer(self, t: act.Transfer) -> None:
+        summary = t.summary
+        ari = self.s.ari
+        await ari.set_variable(self.channel_id, "IVR_CALL_ID", self.call_id)
+        await ari.set_variable(self.channel_id, "IVR_SUMMARY", summary.to_text(200))
+        await ari.set_variable(self.channel_id, "IVR_SUMMARY_CID", summary.to_callerid_name())
+        await ari.set_variable(self.channel_id, "IVR_QUEUE_TIMEOUT", str(self.s.settings.asterisk.queue_timeout_s))
+        await self.events.emit("transfer", service=t.service, summary=summary.to_text(200), intent=summary.intent)
+        await ari.continue_in_dialplan(self.channel_id, "ivr-queue", t.service)
+        self.sm.fire("handoff")
+        self.outcome = "transferred"
+
+    async def _schedule_callback(self, cb: act.ScheduleCallback) -> None:
+        if self.s.actions is not None:
+            await self.s.actions.schedule_callback(
+                self.call_id, self.caller_number, cb.service, self.lang, cb.summary.to_text(200), cb.not_before
+            )
+        await self.events.emit("callback", service=cb.service, not_before=cb.not_before.isoformat())
+        self.dialog.handle(dev.CallbackScheduled(cb.not_before))
+
+    async def _send_sms(self, sms: act.SendSms) -> None:
+        try:
+            if self.s.actions is None:
+                raise IvrError("no SMS gateway configured", code="sms")
+            text = sms.text + (f" {sms.link}" if sms.link else "")
+            await self.s.actions.send_sms(self.call_id, self.caller_number, text)
+        except IvrError as exc:
+            await self.events.emit("sms_failed", code=exc.code)
+            self.dialog.handle(dev.SmsFailed())
+            return
+        await self.events.emit("sms", link=sms.link)
+        self.dialog.handle(dev.SmsQueued())
+
+    # --- media in -----------------------------------------------------------------------------------
+
+    async def _read_media(self, media: MediaConnection) -> None:
+        async for frame in media.frames():
+            self.inbound_energy.append((frame.timestamp, frame.rms()))
+            prob = self._detector.probability(frame)
+            for ev in self._segmenter.process(frame, prob):
+                await self._on_vad(ev, frame)
+        self.on_hangup()
+
+    async def _on_vad(self, ev: object, frame: AudioFrame) -> None:
+        if isinstance(ev, SpeechStarted):
+            self._speech_started_at = ev.timestamp
+            if self._player is not None and self._player.interrupt():
+                latency = frame.timestamp + frame.duration - ev.timestamp
+                self.barge_ins.append(latency)
+                await self.events.emit("barge_in", key=self._player.current_key, latency_s=round(latency, 3))
+            await self.events.emit("speech_start", t=round(ev.timestamp, 2))
+        elif isinstance(ev, SpeechPaused):
+            # start recognising before the end-of-speech decision is final
+            self._speculative = asyncio.create_task(self._recognise(ev.audio, ev.timestamp))
+        elif isinstance(ev, SpeechResumed):
+            if self._speculative is not None:
+                self._speculative.cancel()
+                self._speculative = None
+        elif isinstance(ev, SpeechEnded):
+            await self.events.emit("speech_end", t=round(ev.timestamp, 2))
+            task = self._speculative
+            self._speculative = None
+            pending = asyncio.create_task(self._deliver(ev, task))
+            self._tasks.add(pending)
+            pending.add_done_callback(self._tasks.discard)
+        elif isinstance(ev, NoInput) and self._listening:
+            self._inbox.put_nowait(dev.NoInput())
+
+    async def _deliver(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> None:
+        try:
+            utt = await speculative if speculative is not None else await self._recognise(ev.audio, ev.timestamp)
+        except asyncio.CancelledError:
+            utt = await self._recognise(ev.audio, ev.timestamp)
+        except IvrError as exc:
+            await self.events.emit("error", code=exc.code, stage="asr")
+            return
+        if utt.text.strip():
+            self._inbox.put_nowait(utt)
+
+    async def _recognise(self, audio: bytes, ended_at: float) -> _Utterance:
+        t0 = self.s.clock.monotonic()
+        result = await self.s.stt.transcribe(audio, self.lang, self.s.vocabulary(self.lang))
+        return _Utterance(str(result.text).strip(), len(audio) / 32000, self.s.clock.monotonic() - t0, ended_at)

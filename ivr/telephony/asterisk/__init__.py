@@ -1,0 +1,1 @@
+"""The local Asterisk: provisioning, configuration rendering, process control."""

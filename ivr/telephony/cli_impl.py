@@ -1,0 +1,139 @@
+"""Implementations of the telephony subcommands (kept apart so ``ivr --help`` stays light)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ivr.config import Settings
+from ivr.errors import TelephonyError
+from ivr.telephony.asterisk.process import AsteriskProcess, ManagedProcess, wait_until
+from ivr.telephony.asterisk.render import render_config
+
+
+def bot_process(settings: Settings) -> ManagedProcess:
+    """The voicebot started by ``ivr up --detach``."""
+    home = settings.paths.home
+    return ManagedProcess("voicebot", home / "voicebot.pid", home / "log" / "voicebot.log")
+
+
+def _where_to_call(settings: Settings) -> str:
+    a = settings.asterisk
+    return (
+        f"Call sip:{a.did}@{a.bind}:{a.sip_port} from {', '.join(a.trunk_match)} (the trunk), e.g.\n"
+        f"  ivr call --wav question.wav --record heard.wav\n"
+        f"Agents register as {', '.join(a.agents)} on {a.bind}:{a.sip_port} "
+        f"(password in {settings.paths.home / 'secrets.toml'})\n"
+        f"Web: http://{settings.web.host}:{settings.web.port}/ (chat /chat, agents /agent, "
+        f"supervisors /supervisor, admins /admin)"
+    )
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    """Start Asterisk and the voicebot."""
+    ast = AsteriskProcess(settings)
+    ast.start()
+    print(f"Asterisk 22 running (pid {ast.proc.pid()})")
+    if not args.detach:
+        print(_where_to_call(settings))
+        try:
+            return cmd_serve(settings, args)
+        finally:
+            ast.stop()
+    bot = bot_process(settings)
+    env = dict(os.environ, IVR_PATHS__HOME=str(settings.paths.home))
+    bot.start([sys.executable, "-m", "ivr", "serve"], env=env)
+    wait_until(ast.app_registered, 120, "voicebot (Stasis app registration)", bot)
+    print(f"voicebot running (pid {bot.pid()})")
+    print(_where_to_call(settings))
+    return 0
+
+
+def cmd_down(settings: Settings, args: argparse.Namespace) -> int:
+    """Stop what ``up`` started."""
+    stopped_bot = bot_process(settings).stop()
+    stopped_ast = AsteriskProcess(settings).stop()
+    print(f"voicebot: {'stopped' if stopped_bot else 'not running'}; "
+          f"asterisk: {'stopped' if stopped_ast else 'not running'}")
+    return 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Print what is running."""
+    ast = AsteriskProcess(settings)
+    bot = bot_process(settings)
+    apid, bpid = ast.proc.pid(), bot.pid()
+    print(f"asterisk: {'running pid ' + str(apid) if apid else 'stopped'}"
+          f"{' (ARI ready)' if apid and ast.ari_ready() else ''}")
+    print(f"voicebot: {'running pid ' + str(bpid) if bpid else 'stopped'}"
+          f"{' (Stasis app registered)' if apid and ast.app_registered() else ''}")
+    return 0 if apid and bpid else 1
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the voicebot in the foreground."""
+    from ivr.app import run_app
+
+    asyncio.run(run_app(settings))
+    return 0
+
+
+def cmd_asterisk_provision(settings: Settings, args: argparse.Namespace) -> int:
+    """Install Asterisk into the prefix."""
+    AsteriskProcess(settings).provision()
+    return 0
+
+
+def cmd_asterisk_start(settings: Settings, args: argparse.Namespace) -> int:
+    """Start Asterisk."""
+    pid = AsteriskProcess(settings).start()
+    print(f"Asterisk running (pid {pid})")
+    return 0
+
+
+def cmd_asterisk_stop(settings: Settings, args: argparse.Namespace) -> int:
+    """Stop Asterisk."""
+    print("stopped" if AsteriskProcess(settings).stop() else "not running")
+    return 0
+
+
+def cmd_asterisk_render(settings: Settings, args: argparse.Namespace) -> int:
+    """Render the configuration."""
+    layout = render_config(settings)
+    print(f"rendered into {layout.etc}")
+    return 0
+
+
+def cmd_asterisk_cli(settings: Settings, args: argparse.Namespace) -> int:
+    """Run a CLI command."""
+    print(AsteriskProcess(settings).cli(args.cli_command), end="")
+    return 0
+
+
+def cmd_call(settings: Settings, args: argparse.Namespace) -> int:
+    """Place a real SIP call and print its events."""
+    from ivr.telephony.testcall import TestCall, parse_dtmf_plan
+
+    number = args.number or settings.asterisk.did
+    with tempfile.TemporaryDirectory(prefix="ivr-call-") as tmp:
+        call = TestCall(
+            settings, Path(tmp), wav=Path(args.wav), seconds=args.seconds, delay=args.delay,
+            dtmf=parse_dtmf_plan(args.dtmf),
+        )
+        t0 = time.monotonic()
+        result = asyncio.run(call.run(number))
+        for ev in result.events:
+            print(f"{ev.at:6.2f}s  {ev.type}{('  ' + ev.param) if ev.param else ''}")
+        if args.record:
+            if result.heard is None:
+                raise TelephonyError("the call produced no recording")
+            Path(args.record).write_bytes(result.heard.read_bytes())
+            print(f"recorded what the caller heard: {args.record} ({result.heard_seconds:.1f} s, "
+                  f"{result.heard_voiced_seconds:.1f} s of sound)")
+        print(f"call lasted {time.monotonic() - t0:.1f} s")
+        return 0 if result.established else 1

@@ -1,0 +1,47 @@
+"""Connect a caller's channel to Python: mixing bridge + AudioSocket external media."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from ivr.call.services import Ari
+from ivr.errors import AriError
+from ivr.telephony.audiosocket import AudioSocketConnection, AudioSocketServer
+
+
+@dataclass
+class MediaLeg:
+    """The bridge, the external-media channel and the socket of one call."""
+
+    bridge_id: str
+    external_channel_id: str
+    connection: AudioSocketConnection
+
+    async def detach(self, ari: Ari) -> None:
+        """Tear everything down (idempotent; never leaves a bridge, a channel or a socket behind)."""
+        await self.connection.aclose()
+        with contextlib.suppress(AriError):
+            await ari.hangup(self.external_channel_id)
+        with contextlib.suppress(AriError):
+            await ari.destroy_bridge(self.bridge_id)
+
+
+async def attach_media(ari: Ari, server: AudioSocketServer, channel_id: str, host: str) -> MediaLeg:
+    """Bridge ``channel_id`` with a new AudioSocket leg and wait for Asterisk to connect."""
+    bridge_id = await ari.create_bridge("mixing")
+    call_uuid = server.new_call_uuid()
+    ext_id = ""
+    try:
+        ext_id = await ari.external_media(host=host, data=call_uuid, fmt="slin16")
+        await ari.add_to_bridge(bridge_id, ext_id)
+        await ari.add_to_bridge(bridge_id, channel_id)
+        conn = await server.wait_for(call_uuid)
+    except BaseException:
+        if ext_id:
+            with contextlib.suppress(AriError):
+                await ari.hangup(ext_id)
+        with contextlib.suppress(AriError):
+            await ari.destroy_bridge(bridge_id)
+        raise
+    return MediaLeg(bridge_id, ext_id, conn)

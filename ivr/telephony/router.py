@@ -1,0 +1,183 @@
+"""The Stasis application: routes ARI events to one task per call, by the arguments the dialplan passes.
+
+Arguments: ``inbound`` (a citizen on the trunk), ``queue-exit,<service>,<reason>`` (back from a queue:
+callback key pressed, timeout, no agents). A crash in one call's task never reaches another call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ivr.call.services import BotServices
+from ivr.call.session import CallSession
+from ivr.dialog import events as dev
+from ivr.errors import AriError
+from ivr.telephony.ari.client import AriClient
+from ivr.telephony.ari.events import (
+    AriEvent,
+    ChannelDestroyed,
+    ChannelDtmfReceived,
+    ChannelHangupRequest,
+    StasisEnd,
+    StasisStart,
+)
+from ivr.telephony.audiosocket import AudioSocketServer
+from ivr.telephony.media import MediaConnection
+from ivr.telephony.medialeg import attach_media
+
+log = logging.getLogger(__name__)
+
+OtherHandler = Callable[[StasisStart], Awaitable[None]]
+
+
+@dataclass
+class _Call:
+    call_id: str
+    caller_number: str
+    dialog: Any
+    session: CallSession | None = None
+    task: asyncio.Task[str] | None = None
+
+
+@dataclass
+class StasisRouter:
+    """Dispatches events to sessions."""
+
+    services: BotServices
+    ari: AriClient
+    media: AudioSocketServer
+    handlers: dict[str, OtherHandler] = field(default_factory=dict)
+    """Extra Stasis entry points by first argument (e.g. the callback dialer's agent/citizen legs)."""
+    calls: dict[str, _Call] = field(default_factory=dict)
+    sessions: dict[str, CallSession] = field(default_factory=dict)
+    finished: list[CallSession] = field(default_factory=list)
+
+    async def adopt_orphans(self) -> int:
+        """Channels left in our app by a previous (crashed) bot go to human reception."""
+        moved = 0
+        for raw in await self.ari.list_channels():
+            name = str(raw.get("name", ""))
+            if name.startswith(("AudioSocket/", "UnicastRTP/", "WebSocket/")):
+                with contextlib.suppress(AriError):
+                    await self.ari.hangup(str(raw["id"]))
+                continue
+            dialplan = raw.get("dialplan") or {}
+            if dialplan.get("app_name") == "Stasis" and self.ari.app in str(dialplan.get("app_data", "")):
+                with contextlib.suppress(AriError):
+                    await self.ari.continue_in_dialplan(str(raw["id"]), "ivr-fallback", "s")
+                    moved += 1
+        for bridge in await self.ari.list_bridges():
+            if not bridge.get("channels"):
+                with contextlib.suppress(AriError):
+                    await self.ari.destroy_bridge(str(bridge["id"]))
+        if moved:
+            log.warning("sent %d orphaned call(s) to human reception", moved)
+        return moved
+
+    async def run(self) -> None:
+        """Consume events forever."""
+        async for event in self.ari.events():
+            try:
+                await self.dispatch(event)
+            except Exception:
+                log.exception("event dispatch failed")
+
+    async def dispatch(self, event: AriEvent) -> None:
+        """Route one event."""
+        if isinstance(event, StasisStart):
+            await self._on_start(event)
+            return
+        if isinstance(event, ChannelDtmfReceived):
+            session = self.sessions.get(event.channel.id)
+            if session is not None:
+                session.on_dtmf(event.digit)
+            return
+        if isinstance(event, (ChannelHangupRequest, StasisEnd, ChannelDestroyed)):
+            session = self.sessions.get(event.channel.id)
+            if session is not None:
+                session.on_hangup()
+            if isinstance(event, ChannelDestroyed):
+                self.calls.pop(event.channel.id, None)
+
+    async def _on_start(self, event: StasisStart) -> None:
+        ch = event.channel
+        if ch.name.startswith(("AudioSocket/", "UnicastRTP/", "WebSocket/", "Snoop/")):
+            return  # our own media legs
+        kind = event.args[0] if event.args else "inbound"
+        if kind in self.handlers:
+            handler_task: asyncio.Task[None] = asyncio.ensure_future(self.handlers[kind](event))
+            handler_task.add_done_callback(_log_failure)
+            return
+        resume: dev.QueueExited | None = None
+        call = self.calls.get(ch.id)
+        if kind == "queue-exit":
+            service = event.args[1] if len(event.args) > 1 else self.services.settings.asterisk.fallback_queue
+            status = event.args[2] if len(event.args) > 2 else "timeout"
+            reason = "callback_key" if status == "callback_key" else (
+                "no_agents" if status in ("JOINEMPTY", "LEAVEEMPTY") else "timeout")
+            resume = dev.QueueExited(service, reason)  # type: ignore[arg-type]
+            if call is None:  # the bot restarted while the caller waited: start a fresh dialog
+                call = _Call(await self._call_id_of(ch.id), ch.caller_number, None)
+        elif kind != "inbound":
+            log.warning("unknown Stasis entry %r: sending the call to reception", kind)
+            await self.ari.continue_in_dialplan(ch.id, "ivr-fallback", "s")
+            return
+        if call is None:
+            call = _Call("", ch.caller_number, None)
+        self.calls[ch.id] = call
+        await self._start_session(ch.id, call, resume)
+
+    async def _call_id_of(self, channel_id: str) -> str:
+        with contextlib.suppress(AriError):
+            return await self.ari.get_variable(channel_id, "IVR_CALL_ID")
+        return ""
+
+    async def _start_session(self, channel_id: str, call: _Call, resume: dev.QueueExited | None) -> None:
+        services = self.services
+
+        async def connect() -> tuple[MediaConnection, Callable[[], Awaitable[None]]]:
+            leg = await attach_media(self.ari, self.media, channel_id, services.media_host)
+
+            async def release() -> None:
+                await leg.detach(self.ari)
+
+            return leg.connection, release
+
+        session = CallSession(
+            services, channel_id, call.caller_number, connect_media=connect,
+            call_id=call.call_id or None, dialog=call.dialog, resume=resume,
+        )
+        call.call_id = session.call_id
+        call.session = session
+        self.sessions[channel_id] = session
+
+        async def run() -> str:
+            try:
+                return await session.run()
+            finally:
+                call.dialog = session.dialog
+                self.sessions.pop(channel_id, None)
+                self.finished.append(session)
+                del self.finished[:-50]
+
+        call.task = asyncio.create_task(run())
+        call.task.add_done_callback(_log_failure)
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for running calls (shutdown)."""
+        tasks = [c.task for c in self.calls.values() if c.task is not None and not c.task.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("call task failed: %r", exc)

@@ -1,0 +1,141 @@
+"""One scripted call from the trunk side: what ``ivr call``, the tests and the benchmarks use."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ivr.audio.wav import read_wav, write_wav
+from ivr.config import Settings
+from ivr.errors import TelephonyError
+from ivr.telephony.sipua import BaresipUA, UaConfig, UaEvent
+
+UA_RATE = 8000
+
+
+def parse_dtmf_plan(spec: str) -> list[tuple[float, str]]:
+    """``"0@6,1@12"`` -> [(6.0, "0"), (12.0, "1")]."""
+    plan: list[tuple[float, str]] = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        digits, _, at = part.partition("@")
+        if not digits or not at:
+            raise TelephonyError(f"bad --dtmf item {part!r}: expected DIGITS@SECONDS", retryable=False)
+        plan.append((float(at), digits))
+    return sorted(plan)
+
+
+def build_timeline(segments: list[tuple[float, Path | bytes]], total_s: float, path: Path) -> None:
+    """Write an 8 kHz wav: silence, with each (start time, wav file or 8 kHz PCM) placed at its start."""
+    buf = np.zeros(int(total_s * UA_RATE), dtype=np.int16)
+    for start, src in segments:
+        pcm = read_wav(src, rate=UA_RATE) if isinstance(src, Path) else src
+        a = np.frombuffer(pcm, dtype="<i2")
+        i = int(start * UA_RATE)
+        a = a[: max(0, len(buf) - i)]
+        buf[i : i + len(a)] = a
+    write_wav(path, buf.tobytes(), rate=UA_RATE)
+
+
+def voiced_seconds(path: Path, threshold: float = 300.0) -> tuple[float, float]:
+    """(duration, seconds of 20 ms frames whose RMS exceeds ``threshold``) of a wav."""
+    with wave.open(str(path)) as w:
+        rate = w.getframerate()
+        a = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+        if w.getnchannels() > 1:
+            a = a[:: w.getnchannels()]
+    n = rate // 50
+    frames = a[: len(a) // n * n].reshape(-1, n) if len(a) >= n else np.zeros((0, n))
+    rms = np.sqrt((frames**2).mean(axis=1)) if len(frames) else np.zeros(0)
+    return len(a) / rate, float((rms > threshold).sum()) * 0.02
+
+
+@dataclass
+class CallResult:
+    """What happened on the caller's side."""
+
+    events: list[UaEvent]
+    heard: Path | None
+    established: bool
+    heard_seconds: float = 0.0
+    heard_voiced_seconds: float = 0.0
+    established_at: float | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class TestCall:
+    """A citizen's phone at 127.0.0.2 calling the city's number."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        *,
+        wav: Path | None = None,
+        segments: list[tuple[float, Path | bytes]] | None = None,
+        seconds: float = 20.0,
+        delay: float = 0.0,
+        dtmf: list[tuple[float, str]] | None = None,
+        hangup_at: float | None = None,
+        sip_host: str = "127.0.0.2",
+    ) -> None:
+        self.settings = settings
+        self.workdir = workdir
+        self.seconds = seconds
+        self.dtmf = dtmf or []
+        self.hangup_at = hangup_at
+        self.sip_host = sip_host
+        segs = list(segments or [])
+        if wav is not None:
+            segs.append((delay, wav))
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.source = workdir / "caller.wav"
+        # baresip hangs up when the source ends: pad well past the call length
+        build_timeline(segs, seconds + 5, self.source)
+        self.ua: BaresipUA | None = None
+
+    async def run(self, number: str) -> CallResult:
+        """Dial, follow the script, hang up, collect the recording."""
+        ua = BaresipUA(UaConfig(self.workdir / "ua", sip_host=self.sip_host, source_wav=self.source))
+        self.ua = ua
+        await ua.start()
+        a = self.settings.asterisk
+        established_at: float | None = None
+        try:
+            await ua.dial(f"sip:{number}@{a.bind}:{a.sip_port}")
+            ev = await ua.wait_event("CALL_ESTABLISHED", "CALL_CLOSED", timeout=15)
+            if ev.type == "CALL_ESTABLISHED":
+                established_at = ev.at
+                await self._script(ua, ev.at)
+        finally:
+            await ua.stop()
+        heard, _sent = ua.recordings()
+        result = CallResult(ua.events, heard, established_at is not None, established_at=established_at)
+        if heard is not None:
+            result.heard_seconds, result.heard_voiced_seconds = voiced_seconds(heard)
+        return result
+
+    async def _script(self, ua: BaresipUA, t0: float) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        end_at = self.hangup_at if self.hangup_at is not None else self.seconds
+        pending = list(self.dtmf)
+        while True:
+            elapsed = loop.time() - start
+            if any(e.type == "CALL_CLOSED" for e in ua.events):
+                return
+            if elapsed >= end_at:
+                await ua.hangup()
+                with contextlib.suppress(TelephonyError):
+                    await ua.wait_event("CALL_CLOSED", timeout=3)
+                return
+            if pending and elapsed >= pending[0][0]:
+                _, digits = pending.pop(0)
+                await ua.send_dtmf(digits)
+            await asyncio.sleep(0.05)
