@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.tts.commands",
     "ivr.asr.commands",
     "ivr.nlu.commands",
+    "ivr.web.commands",
 )
 
 Handler = Callable[[Settings, argparse.Namespace], int]

@@ -98,6 +98,8 @@ class AsrSettings:
     cpu_threads: int = 2
     beam_size: int = 1
     vosk_model_dir: str = ""
+    adaptive_window: bool = True
+    """Encode only the utterance's length (not a padded 30 s window): ≈3x faster whisper on CPU."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +156,21 @@ class SmsSettings:
     gateway: str = "none"
     """``none``, ``kannel``, ``smpp`` or ``http``."""
     url: str = ""
+    """kannel: ``http://host:13013/cgi-bin/sendsms``; smpp: ``smpp://host:2775``; http: the provider's URL."""
     username: str = ""
+    """kannel: sendsms user; smpp: system_id."""
     password: str = ""
     sender: str = "MAIRIE"
+    auth_header: str = ""
+    """http: one header sent with each request, ``Name: value`` (e.g. ``Authorization: Bearer ...``)."""
+    region: str = "FR"
+    """Numbers without a country code are read in this region."""
+    max_attempts: int = 8
+    """Delivery attempts before an SMS is marked failed."""
+    retry_base_s: float = 30.0
+    """First retry delay; doubled at each attempt up to ``retry_max_s``."""
+    retry_max_s: float = 3600.0
+    timeout_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,8 +177,6 @@ class CallSession:
             )
             result: list[act.Action] = self.dialog.handle(dev.Heard(inp.text, match))
             return result
-        if isinstance(inp, dev.Dtmf):
-            await self.events.emit("dtmf", digit=inp.digit)
         if isinstance(inp, dev.NoInput):
             await self.events.emit("no_input")
         handled: list[act.Action] = self.dialog.handle(inp)
@@ -214,7 +212,6 @@ class CallSession:
                 await self.events.emit(a.kind, **dict(a.data))
             elif isinstance(a, act.SetLanguage):
                 self.lang = a.lang
-                await self.events.emit("language", lang=a.lang)
             elif isinstance(a, act.Transfer):
                 await self._transfer(a)
                 return None

@@ -23,6 +23,10 @@ from ivr.errors import TelephonyError
 log = logging.getLogger(__name__)
 
 
+KEY_RELEASE = b"\x04"
+"""baresip's key-release code: ends the RFC 4733 event (Asterisk reports a digit at its end)."""
+
+
 class SipUaError(TelephonyError):
     """The SIP user agent failed."""
 
@@ -186,6 +190,8 @@ class BaresipUA:
         for d in digits:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                 s.sendto(d.encode(), ("127.0.0.1", self.cons_port))
+                await asyncio.sleep(0.12)  # key held ~120 ms
+                s.sendto(KEY_RELEASE, ("127.0.0.1", self.cons_port))
             await asyncio.sleep(gap)
 
     async def set_source(self, wav: Path) -> None:

@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Everything else is what they call.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup system-deps python-deps asterisk models voices lint bench clean
+
+run: setup voices
+	$(BIN)/ivr up
+
+test: setup
+	$(BIN)/ruff check ivr tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider
+
+setup: system-deps python-deps asterisk models
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+python-deps: $(STAMP)
+
+asterisk:
+	@bash scripts/provision-asterisk.sh
+
+models: python-deps
+	@$(BIN)/python scripts/fetch-models.py
+
+voices: setup
+	$(BIN)/ivr voices build
+
+lint: python-deps
+	$(BIN)/ruff check ivr tests bench scripts
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/asr_wer.py
+	$(BIN)/python bench/kb_eval.py
+	$(BIN)/python bench/turn_latency.py
+	$(BIN)/python bench/capacity.py
+
+clean:
+	-$(BIN)/ivr down
+	rm -rf .run

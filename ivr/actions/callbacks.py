@@ -1,0 +1,233 @@
+"""Callbacks: stored first (never lost across a restart), dialled when due, the service open and an agent free.
+
+``tick()`` is one pass; ``run()`` repeats it on the injected clock. The dialer (ARI: ring an agent, play
+the summary, then dial the citizen) is passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import select, update
+
+from ivr.actions.numbers import normalize_number
+from ivr.clock import Clock
+from ivr.errors import StoreError
+from ivr.store.db import SessionFactory
+from ivr.store.models import CallbackRow
+from ivr.store.records import CallbackRecord, CallbackStatus
+
+log = logging.getLogger(__name__)
+
+
+class CallbackOutcome(StrEnum):
+    """What one dialling attempt gave."""
+
+    COMPLETED = "completed"
+    """Agent and citizen talked: done."""
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    AGENT_UNAVAILABLE = "agent_unavailable"
+    """No agent picked up: not the citizen's fault, retried without counting an attempt."""
+
+
+class CallbackDialer(Protocol):
+    """Places one callback (the live-call side implements it with ARI)."""
+
+    async def dial(self, cb: CallbackRecord) -> CallbackOutcome:
+        """Ring an agent, let them hear the summary, then dial the citizen."""
+        ...
+
+
+class CallbackNotFound(StoreError):
+    """No callback with that id, or not in a state allowing the change."""
+
+    code = "callback_not_found"
+    retryable = False
+
+
+def _record(r: CallbackRow) -> CallbackRecord:
+    return CallbackRecord(r.id, r.call_id, r.number or "", r.service, r.lang, r.summary or "", r.not_before,
+                          r.status, r.attempts, r.last_attempt_at, r.outcome, r.created_at)
+
+
+class CallbackScheduler:
+    """Owns the ``callbacks`` table's life cycle: pending -> dialling -> done | pending (retry) | failed."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        clock: Clock,
+        is_open: Callable[[str, datetime], bool],
+        agents_free: Callable[[str], Awaitable[bool]],
+        dialer: CallbackDialer,
+        max_attempts: int = 3,
+        retry_delay_s: float = 1800.0,
+        *,
+        poll_interval_s: float = 30.0,
+        region: str = "FR",
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._is_open = is_open
+        self._agents_free = agents_free
+        self._dialer = dialer
+        self.max_attempts = max_attempts
+        self.retry_delay_s = retry_delay_s
+        self.poll_interval_s = poll_interval_s
+        self._region = region
+        self._recovered = False
+        self._in_flight: dict[int, asyncio.Task[CallbackRecord]] = {}
+
+    async def schedule(
+        self,
+        call_id: str | None,
+        number: str,
+        service: str,
+        lang: str,
+        summary: str,
+        not_before: datetime | None = None,
+    ) -> CallbackRecord:
+        """Store a request (``InvalidNumber`` if the number is not callable); it is dialled from ``not_before``."""
+        e164 = normalize_number(number, self._region)
+        now = self._clock.now()
+        row = CallbackRow(call_id=call_id, number=e164, service=service, lang=lang, summary=summary,
+                          not_before=not_before or now, status=CallbackStatus.PENDING, attempts=0, created_at=now)
+        async with self._sessions.begin() as s:
+            s.add(row)
+        log.info("callback %s scheduled for %s from %s", row.id, service, row.not_before.isoformat())
+        return _record(row)
+
+    async def get(self, callback_id: int) -> CallbackRecord | None:
+        """One request."""
+        async with self._sessions() as s:
+            row = await s.get(CallbackRow, callback_id)
+        return None if row is None else _record(row)
+
+    async def find(self, statuses: Iterable[str] | None = None, limit: int = 200) -> list[CallbackRecord]:
+        """Requests by due time (for the agent console: ``find(["pending", "dialling"])``)."""
+        q = select(CallbackRow).order_by(CallbackRow.not_before, CallbackRow.id).limit(limit)
+        if statuses is not None:
+            q = q.where(CallbackRow.status.in_([str(s) for s in statuses]))
+        async with self._sessions() as s:
+            rows = (await s.scalars(q)).all()
+        return [_record(r) for r in rows]
+
+    async def cancel(self, callback_id: int) -> None:
+        """Cancel a pending request (the citizen called again, or an agent handled it)."""
+        async with self._sessions.begin() as s:
+            res = await s.execute(
+                update(CallbackRow).where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.PENDING)
+                .values(status=CallbackStatus.CANCELLED)
+            )
+            if int(getattr(res, "rowcount", 0) or 0) != 1:
+                raise CallbackNotFound(f"no pending callback {callback_id}")
+
+    async def recover(self) -> int:
+        """After a crash, requests left ``dialling`` go back to ``pending`` (their attempt stays counted)."""
+        async with self._sessions.begin() as s:
+            res = await s.execute(
+                update(CallbackRow)
+                .where(CallbackRow.status == CallbackStatus.DIALLING, CallbackRow.id.not_in(list(self._in_flight)))
+                .values(status=CallbackStatus.PENDING)
+            )
+        self._recovered = True
+        return int(getattr(res, "rowcount", 0) or 0)
+
+    async def _due(self, now: datetime) -> list[CallbackRow]:
+        async with self._sessions() as s:
+            return list((await s.scalars(
+                select(CallbackRow)
+                .where(CallbackRow.status == CallbackStatus.PENDING, CallbackRow.not_before <= now)
+                .order_by(CallbackRow.not_before, CallbackRow.id)
+            )).all())
+
+    async def _claim(self, row: CallbackRow, now: datetime) -> CallbackRecord | None:
+        async with self._sessions.begin() as s:
+            res = await s.execute(
+                update(CallbackRow).where(CallbackRow.id == row.id, CallbackRow.status == CallbackStatus.PENDING)
+                .values(status=CallbackStatus.DIALLING, last_attempt_at=now)
+            )
+            if int(getattr(res, "rowcount", 0) or 0) != 1:
+                return None
+            claimed = await s.get(CallbackRow, row.id)
+        return None if claimed is None else _record(claimed)
+
+    async def _start_due(self) -> list[asyncio.Task[CallbackRecord]]:
+        if not self._recovered:
+            await self.recover()
+        now = self._clock.now()
+        busy_services = {t.get_name() for t in self._in_flight.values()}
+        started: list[asyncio.Task[CallbackRecord]] = []
+        for row in await self._due(now):
+            if row.service in busy_services or not self._is_open(row.service, now):
+                continue
+            if not await self._agents_free(row.service):
+                busy_services.add(row.service)
+                continue
+            record = await self._claim(row, now)
+            if record is None:
+                continue
+            busy_services.add(row.service)  # one dial per service at a time: agents_free is re-checked next pass
+            task = asyncio.create_task(self._dial(record), name=row.service)
+            self._in_flight[record.id] = task
+            task.add_done_callback(functools.partial(self._forget, record.id))
+            started.append(task)
+        return started
+
+    def _forget(self, callback_id: int, _task: object) -> None:
+        self._in_flight.pop(callback_id, None)
+
+    async def tick(self) -> list[CallbackRecord]:
+        """One pass: dial every due request whose service is open and has a free agent; wait for the results."""
+        tasks = await self._start_due()
+        return list(await asyncio.gather(*tasks)) if tasks else []
+
+    async def _dial(self, cb: CallbackRecord) -> CallbackRecord:
+        log.info("callback %s: dialling for %s (attempt %d)", cb.id, cb.service, cb.attempts + 1)
+        try:
+            outcome = await self._dialer.dial(cb)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a dialer failure is one failed attempt, never a lost request
+            log.exception("callback %s: dialer failed", cb.id)
+            outcome = CallbackOutcome.FAILED
+        return await self._record_outcome(cb, CallbackOutcome(outcome))
+
+    async def _record_outcome(self, cb: CallbackRecord, outcome: CallbackOutcome) -> CallbackRecord:
+        now = self._clock.now()
+        attempts = cb.attempts if outcome is CallbackOutcome.AGENT_UNAVAILABLE else cb.attempts + 1
+        values: dict[str, object] = {"attempts": attempts, "outcome": str(outcome)}
+        if outcome is CallbackOutcome.COMPLETED:
+            values["status"] = CallbackStatus.DONE
+        elif attempts >= self.max_attempts:
+            values["status"] = CallbackStatus.FAILED
+        else:
+            values["status"] = CallbackStatus.PENDING
+            values["not_before"] = now + timedelta(seconds=self.retry_delay_s)
+        async with self._sessions.begin() as s:
+            await s.execute(update(CallbackRow).where(CallbackRow.id == cb.id).values(**values))
+            row = await s.get(CallbackRow, cb.id)
+        assert row is not None
+        log.info("callback %s: %s -> %s", cb.id, outcome, row.status)
+        return _record(row)
+
+    async def run(self) -> None:
+        """Dial forever; long calls run concurrently and never block other services' callbacks."""
+        try:
+            while True:
+                try:
+                    await self._start_due()
+                except Exception:  # keep scheduling through a transient database error
+                    log.exception("callback pass failed")
+                await self._clock.sleep(self.poll_interval_s)
+        finally:
+            for task in list(self._in_flight.values()):
+                task.cancel()

@@ -1,0 +1,203 @@
+"""One whisper model in memory, shared by every call: a single worker thread fed by a queue.
+
+Utterances waiting when the worker becomes free are decoded together in one CTranslate2 batch
+(``encode`` + ``generate`` take batches), which is what keeps latency bounded when calls overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import zlib
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ivr.errors import AsrError, ModelError
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPT_TOKENS = 120
+FULL_WINDOW_FRAMES = 3000
+"""Whisper's training window: 30 s of 10 ms mel frames."""
+WINDOW_STEP_S = 2.0
+WINDOW_MARGIN_S = 1.0
+
+
+@dataclass(slots=True)
+class _Job:
+    audio: np.ndarray
+    prompt: str | None
+    future: Future[str] = field(default_factory=Future)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeOptions:
+    """How the worker decodes."""
+
+    beam_size: int = 1
+    cpu_threads: int = 2
+    max_batch: int = 4
+    batching: bool = True
+    adaptive_window: bool = True
+    """Encode only the utterance (+1 s, rounded up to 2 s) instead of a padded 30 s window."""
+
+
+class WhisperWorker:
+    """Owns one faster-whisper model for one language; ``submit`` is thread-safe and non-blocking."""
+
+    def __init__(self, model_dir: Path, lang: str, options: DecodeOptions) -> None:
+        self.model_dir = model_dir
+        self.lang = lang
+        self.options = options
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._suppress: list[int] = []
+        self._load_lock = threading.Lock()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.batches: list[int] = []
+        """Sizes of the batches decoded so far (for benchmarks)."""
+
+    def load(self) -> None:
+        """Load the model now (idempotent, blocking)."""
+        with self._load_lock:
+            if self._model is not None:
+                return
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
+            from faster_whisper.transcribe import get_suppressed_tokens
+
+            started = time.perf_counter()
+            try:
+                model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
+                                     cpu_threads=self.options.cpu_threads, num_workers=1)
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise ModelError(
+                    f"whisper model in {self.model_dir} cannot be loaded (corrupt?): {exc}"
+                ) from exc
+            if not model.model.is_multilingual and self.lang != "en":
+                raise ModelError(
+                    f"whisper model in {self.model_dir} is English-only, asked for {self.lang!r}"
+                )
+            self._tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                                        task="transcribe", language=self.lang)
+            self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]))
+            self._model = model
+            log.info("whisper %s loaded for %s in %.1f s", self.model_dir.name, self.lang,
+                     time.perf_counter() - started)
+
+    def submit(self, audio: np.ndarray, prompt: str | None) -> Future[str]:
+        """Queue float32 16 kHz audio for recognition; the future resolves to the text."""
+        if self._thread is None:
+            with self._load_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._loop, name=f"asr-{self.lang}", daemon=True)
+                    self._thread.start()
+        job = _Job(audio, prompt)
+        self._jobs.put(job)
+        return job.future
+
+    def close(self) -> None:
+        """Stop the worker thread after the jobs already queued."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is None:
+                return
+            batch = [first]
+            while self.options.batching and len(batch) < self.options.max_batch:
+                try:
+                    nxt = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._jobs.put(None)
+                    break
+                batch.append(nxt)
+            live = [j for j in batch if j.future.set_running_or_notify_cancel()]
+            if live:
+                self._run_batch(live)
+
+    def _run_batch(self, jobs: list[_Job]) -> None:
+        try:
+            self.load()
+            groups: dict[str | None, list[_Job]] = {}
+            for job in jobs:
+                groups.setdefault(job.prompt, []).append(job)
+            for prompt, group in groups.items():
+                texts = self.decode([j.audio for j in group], prompt)
+                for job, text in zip(group, texts, strict=True):
+                    job.future.set_result(text)
+            self.batches.append(len(jobs))
+        except Exception as exc:  # every waiting caller gets the failure, the worker survives
+            err = exc if isinstance(exc, ModelError | AsrError) else AsrError(f"whisper failed: {exc}")
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_exception(err)
+
+    def decode(self, audios: list[np.ndarray], prompt: str | None) -> list[str]:
+        """Recognise utterances (≤ 30 s each) in one batch; blocking, call from the worker thread."""
+        from faster_whisper.audio import pad_or_trim
+
+        self.load()
+        model, tok = self._model, self._tokenizer
+        longest = max(len(a) for a in audios) / 16000
+        frames = self.window_frames(longest)
+        feats = np.stack([pad_or_trim(model.feature_extractor(a)[..., :-1], frames) for a in audios])
+        previous = tok.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt else []
+        prompt_ids = model.get_prompt(tok, previous, without_timestamps=True)
+        max_length = min(model.max_length, len(prompt_ids) + int(12 * longest) + 24)
+        encoded = model.encode(feats)
+        results = model.model.generate(
+            encoded, [list(prompt_ids) for _ in audios], beam_size=self.options.beam_size,
+            max_length=max_length, return_scores=True, return_no_speech_prob=True,
+            suppress_blank=True, suppress_tokens=self._suppress,
+        )
+        texts: list[str] = []
+        for audio, res in zip(audios, results, strict=True):
+            ids = [t for t in res.sequences_ids[0] if t < tok.eot]
+            text = tok.decode(ids).strip()
+            seq_len = max(len(ids), 1)
+            avg_logprob = res.scores[0] * seq_len / (seq_len + 1)
+            if res.no_speech_prob > 0.6 and avg_logprob < -1.0:
+                text = ""
+            elif text and _compression_ratio(text) > 2.4:
+                text = self._fallback(audio, prompt)
+            texts.append(text)
+        return texts
+
+    def window_frames(self, seconds: float) -> int:
+        """Mel frames given to the encoder for audio of ``seconds``.
+
+        The encoder costs the same for 1 s or 30 s of speech when padded to 30 s; CTranslate2 accepts
+        shorter inputs, which cuts encoder time roughly in proportion.
+        """
+        if not self.options.adaptive_window:
+            return FULL_WINDOW_FRAMES
+        steps = int(np.ceil((seconds + WINDOW_MARGIN_S) / WINDOW_STEP_S))
+        return min(FULL_WINDOW_FRAMES, int(steps * WINDOW_STEP_S * 100))
+
+    def _fallback(self, audio: np.ndarray, prompt: str | None) -> str:
+        """Repetition loop: redo this one with faster-whisper's temperature fallback."""
+        segments, _ = self._model.transcribe(
+            audio, language=self.lang if self._model.model.is_multilingual else None,
+            initial_prompt=prompt, beam_size=max(self.options.beam_size, 5), without_timestamps=True,
+            condition_on_previous_text=False, vad_filter=False,
+        )
+        return " ".join(s.text.strip() for s in segments).strip()
+
+
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data))

@@ -1,0 +1,120 @@
+"""The intent matcher: emergency first, then embeddings + lexical signals, then a calibrated decision."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ivr.nlu.calibration import Calibration, LangThresholds, load_calibration
+from ivr.nlu.emergency import detect_emergency
+from ivr.nlu.encoder import Encoder, default_encoder
+from ivr.nlu.index import IntentIndex, Scores
+from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
+from ivr.nlu.types import Candidate, Decision, MatchResult
+
+TOP_CANDIDATES = 5
+
+
+class Matcher(Protocol):
+    """Turns a caller's words into a decision."""
+
+    def match(self, text: str, lang: str) -> MatchResult:
+        """The verdict on ``text`` spoken in ``lang`` (``"fr"`` or ``"en"``)."""
+        ...
+
+
+def decide(
+    ranked: Sequence[Candidate],
+    th: LangThresholds,
+    *,
+    alarm: bool,
+    emergency_ids: frozenset[str],
+) -> tuple[Decision, str | None]:
+    """Pure decision rule on candidates sorted best first."""
+    emergency_id = next(iter(sorted(emergency_ids)), None)
+    if alarm:
+        return Decision.EMERGENCY, emergency_id
+    if not ranked:
+        return Decision.ABSTAIN, None
+    top = ranked[0]
+    if top.intent in emergency_ids and top.score >= th.emergency:
+        return Decision.EMERGENCY, top.intent
+    if len(ranked) > 1 and ranked[1].intent in emergency_ids and ranked[1].score >= th.threshold:
+        return Decision.EMERGENCY, ranked[1].intent
+    if top.score < th.threshold:
+        return Decision.ABSTAIN, None
+    if len(ranked) > 1 and top.score - ranked[1].score < th.margin:
+        return Decision.CLARIFY, top.intent
+    return Decision.ANSWER, top.intent
+
+
+def index_texts(kb: KnowledgeBase) -> tuple[list[str], list[int], list[str]]:
+    """Intent ids, and for every utterance (both languages) its intent position and text."""
+    ids = sorted(kb.intents)
+    labels: list[int] = []
+    texts: list[str] = []
+    for pos, iid in enumerate(ids):
+        for lang in LANGS:
+            for text in kb.intents[iid].utterances.get(lang, ()):
+                labels.append(pos)
+                texts.append(text)
+    return ids, labels, texts
+
+
+_INDEX_CACHE: dict[tuple[str, int], IntentIndex] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def build_index(kb: KnowledgeBase, encoder: Encoder) -> IntentIndex:
+    """The utterance index of ``kb``, encoded once per knowledge version and encoder."""
+    key = (kb.version, id(encoder))
+    with _CACHE_LOCK:
+        cached = _INDEX_CACHE.get(key)
+    if cached is not None:
+        return cached
+    ids, labels, texts = index_texts(kb)
+    index = IntentIndex(ids, labels, texts, encoder.encode(texts))
+    with _CACHE_LOCK:
+        if len(_INDEX_CACHE) > 4:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = index
+    return index
+
+
+class HybridMatcher:
+    """Sentence embeddings (USE multilingual) plus fuzzy lexical signals, with a rule-based alarm."""
+
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration, encoder: Encoder | None = None) -> None:
+        self.kb = kb
+        self.calibration = calibration
+        self.encoder = encoder or default_encoder()
+        self.index = build_index(kb, self.encoder)
+        self.emergency_ids = frozenset(i.id for i in kb.intents.values() if i.kind is IntentKind.EMERGENCY)
+
+    def scores(self, text: str) -> Scores:
+        """The raw per-intent signals (for calibration and debugging)."""
+        return self.index.score(text, self.encoder.encode([text])[0], self.calibration.weights)
+
+    def match(self, text: str, lang: str) -> MatchResult:
+        """The verdict on ``text`` spoken in ``lang``."""
+        th = self.calibration.for_lang(lang)
+        if not text.strip():
+            return MatchResult(Decision.ABSTAIN, None, 0.0, lang, ())
+        alarm = detect_emergency(text) is not None
+        combined = self.scores(text).combined(self.calibration.weights)
+        order = np.argsort(-combined)[:TOP_CANDIDATES]
+        ranked = tuple(Candidate(self.index.intents[i], round(float(combined[i]), 4)) for i in order)
+        decision, intent = decide(ranked, th, alarm=alarm, emergency_ids=self.emergency_ids)
+        score = ranked[0].score if ranked else 0.0
+        if decision is Decision.EMERGENCY:
+            score = max(score, 1.0 if alarm else score)
+        return MatchResult(decision, intent, score, lang, ranked)
+
+
+def build_matcher(kb: KnowledgeBase, calibration_path: Path, encoder: Encoder | None = None) -> Matcher:
+    """The configured matcher for ``kb`` with the thresholds in ``calibration_path``."""
+    return HybridMatcher(kb, load_calibration(calibration_path), encoder)

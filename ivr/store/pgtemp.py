@@ -1,0 +1,93 @@
+"""A throw-away PostgreSQL cluster in a temporary directory, for tests (Debian ``postgresql`` package)."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ivr.errors import StoreError
+
+
+def _find_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    return candidates[0] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unavailable_reason() -> str | None:
+    """Why a temporary cluster cannot be started here (``None`` if it can)."""
+    if not (_find_bin("initdb") and _find_bin("pg_ctl")):
+        return "PostgreSQL server binaries not found (apt-get install postgresql, or set IVR_TEST_PG_URL)"
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and no 'postgres' user to run initdb as"
+    return None
+
+
+@contextlib.contextmanager
+def temp_postgres() -> Iterator[str]:
+    """Start a private cluster on a free loopback port; yield an admin ``postgresql+asyncpg`` URL."""
+    reason = unavailable_reason()
+    if reason:
+        raise StoreError(reason, retryable=False)
+    initdb, pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
+    assert initdb and pg_ctl
+    root = Path(tempfile.mkdtemp(prefix="ivr-pg-"))
+    data = root / "data"
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    run = {"check": True, "capture_output": True, "timeout": 60}
+    try:
+        subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "ivr", "-E", "UTF8",
+                        "--no-sync"], **run)  # type: ignore[call-overload]
+        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
+                       **run)  # type: ignore[call-overload]
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise StoreError(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')[-500:]}") from exc
+    try:
+        yield f"postgresql+asyncpg://ivr@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+                       capture_output=True, timeout=60, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def create_database(admin_url: str, name: str) -> str:
+    """Create an empty database next to ``admin_url``'s; return its URL."""
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)

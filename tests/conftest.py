@@ -1,0 +1,134 @@
+"""Shared fixtures: a real Asterisk 22 on free loopback ports, the real engines, the bot in-process, SIP phones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from ivr.config import PROJECT_ROOT, Settings, load_settings
+from ivr.telephony.asterisk.process import AsteriskProcess
+from ivr.telephony.sipua import BaresipUA, UaConfig, free_port
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def _free_udp(host: str) -> int:
+    return free_port(host, socket.SOCK_DGRAM)
+
+
+@pytest.fixture(scope="session")
+def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run directory for the whole test session."""
+    return tmp_path_factory.mktemp("ivr-home")
+
+
+@pytest.fixture(scope="session")
+def test_settings(test_home: Path) -> Settings:
+    """Settings on free ports (a developer's `ivr up` may be running on the default ones)."""
+    rtp = 20000 + (free_port() % 2000) * 10
+    return load_settings(
+        {
+            "paths": {"home": str(test_home)},
+            "asterisk": {
+                "sip_port": _free_udp("127.0.0.1"),
+                "ari_port": free_port(),
+                "ami_port": free_port(),
+                "audiosocket_port": free_port(),
+                "trunk_contact": f"127.0.0.2:{_free_udp('127.0.0.2')}",
+                "rtp_start": rtp,
+                "rtp_end": rtp + 400,
+                "queue_timeout_s": 25,
+            },
+            "web": {"port": free_port()},
+        },
+        environ={},
+    )
+
+
+@pytest.fixture(scope="session")
+def asterisk(test_settings: Settings) -> Iterator[AsteriskProcess]:
+    """The real Asterisk 22, provisioned by `make setup`."""
+    proc = AsteriskProcess(test_settings)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+        log = proc.proc.logfile
+        if log.exists():
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copy(log, ARTIFACTS / "asterisk-console.log")
+
+
+@pytest.fixture(scope="session")
+def engines(test_settings: Settings):  # type: ignore[no-untyped-def]
+    """Knowledge base, matcher, whisper and Pico: loaded once for the whole session."""
+    from ivr.app import build_engines
+
+    return build_engines(test_settings, warm=True)
+
+
+@pytest.fixture
+async def bot(asterisk: AsteriskProcess, engines, test_settings: Settings) -> AsyncIterator:  # type: ignore[no-untyped-def]
+    """The voicebot running in the test's event loop, recording every call event."""
+    from ivr.app import start_bot
+    from ivr.call.events import EventHub
+
+    hub = EventHub()
+    hub.keep_history = True
+    b = await start_bot(test_settings, engines, hub=hub)
+    try:
+        yield b
+    finally:
+        await b.router.drain(3)
+        await b.stop()
+        await asyncio.sleep(0.3)
+
+
+@contextlib.asynccontextmanager
+async def phone(workdir: Path, **kwargs: object) -> AsyncIterator[BaresipUA]:
+    """A running baresip."""
+    ua = BaresipUA(UaConfig(workdir, **kwargs))  # type: ignore[arg-type]
+    await ua.start()
+    try:
+        yield ua
+    finally:
+        await ua.stop()
+
+
+@contextlib.asynccontextmanager
+async def agent_phone(settings: Settings, workdir: Path, name: str, host: str = "127.0.0.3") -> AsyncIterator[BaresipUA]:
+    """An auto-answering agent softphone registered to Asterisk with digest auth."""
+    a = settings.asterisk
+    port = _free_udp(host)
+    account = (
+        f"<sip:{name}@{a.bind}:{a.sip_port}>;auth_pass={settings.secrets.agent_password};"
+        f"outbound=\"sip:{a.bind}:{a.sip_port}\";regint=60;answermode=auto"
+    )
+    async with phone(workdir, sip_host=host, sip_port=port, account=account, auto_answer=True,
+                     source_wav=None) as ua:
+        await wait_registered(settings, name)
+        yield ua
+
+
+async def wait_registered(settings: Settings, endpoint: str, timeout: float = 10.0) -> None:
+    """Wait until Asterisk sees the endpoint online (registration done)."""
+    import httpx
+
+    a = settings.asterisk
+    url = f"http://{a.bind}:{a.ari_port}/ari/endpoints/PJSIP/{endpoint}"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with httpx.AsyncClient(auth=(a.ari_user, settings.secrets.ari_password)) as client:
+        while loop.time() < deadline:
+            r = await client.get(url)
+            if r.status_code == 200 and r.json().get("state") == "online":
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{endpoint} did not register within {timeout} s")

@@ -1,0 +1,94 @@
+"""Issue 2: a real SIP call from 127.0.0.2 reaches the app on a real Asterisk 22, audio flows both ways."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callhelpers import kinds, place_call, wait_for_event
+from conftest import agent_phone
+from ivr.audio.wav import read_wav
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+HELLO = Path("/usr/share/asterisk/sounds/fr/vm-intro.wav")
+
+
+async def test_caller_hears_the_greeting(bot, test_settings, tmp_path: Path) -> None:
+    result = await place_call(test_settings, tmp_path, seconds=9)
+    assert result.established
+    assert result.heard is not None
+    # the greeting is several seconds of speech, heard by the caller's phone
+    assert result.heard_seconds > 7
+    assert result.heard_voiced_seconds > 2.0
+    await wait_for_event(bot.hub, "hangup")
+    ev = kinds(bot.hub.history)
+    assert ev[0] == "started"
+    assert "say" in ev
+    say = next(e for e in bot.hub.history if e.kind == "say")
+    assert str(say.data["key"]).startswith("greeting")
+
+
+async def test_caller_audio_reaches_python_in_time(bot, test_settings, tmp_path: Path) -> None:
+    """Energy of what Python receives lines up with where the caller's phone put speech."""
+    start_s = 3.0
+    speech = np.frombuffer(read_wav(HELLO, rate=8000), dtype="<i2")
+    duration = len(speech) / 8000
+    await place_call(test_settings, tmp_path, segments=[(start_s, HELLO)], seconds=start_s + duration + 2)
+    await wait_for_event(bot.hub, "hangup")
+    session = bot.router.finished[-1]
+    energy = session.inbound_energy
+    loud = [t for t, rms in energy if rms > 500]
+    assert loud, "no caller audio reached Python"
+    # Asterisk answers within a few hundred ms; the first loud frame is where the speech was placed
+    assert abs(loud[0] - start_s) < 0.6
+    assert abs(loud[-1] - (start_s + duration)) < 0.8
+    quiet_before = [rms for t, rms in energy if 0.5 < t < start_s - 0.5]
+    assert quiet_before and max(quiet_before) < 200
+
+
+async def test_hangup_during_greeting_leaves_nothing_behind(bot, asterisk, test_settings, tmp_path: Path) -> None:
+    result = await place_call(test_settings, tmp_path, seconds=10, hangup_at=1.5)
+    assert result.established
+    hangup = await wait_for_event(bot.hub, "hangup")
+    assert hangup.data["outcome"] == "abandoned"
+    await asyncio.sleep(1.0)
+    channels = await bot.ari.list_channels()
+    bridges = await bot.ari.list_bridges()
+    assert channels == []
+    assert bridges == []
+    assert not bot.router.sessions
+
+
+async def test_ari_websocket_drop_mid_call_reconnects_and_call_goes_on(bot, test_settings, tmp_path: Path) -> None:
+    call = asyncio.create_task(place_call(test_settings, tmp_path, seconds=14, dtmf=[(8.0, "9")]))
+    await wait_for_event(bot.hub, "say")
+    before = bot.ari.reconnects
+    await bot.ari.drop_websocket()
+    await asyncio.wait_for(_reconnected(bot, before), 10)
+    # a keypad digit travels as an ARI event: it reaching the call proves the events flow again
+    await wait_for_event(bot.hub, "dtmf", timeout=15, digit="9")
+    result = await call
+    assert result.established
+    assert bot.ari.reconnects > before
+
+
+async def _reconnected(bot, before: int) -> None:  # type: ignore[no-untyped-def]
+    while bot.ari.reconnects <= before or not bot.ari.connected.is_set():
+        await asyncio.sleep(0.05)
+
+
+async def test_without_the_bot_calls_reach_a_human(asterisk, test_settings, tmp_path: Path) -> None:
+    """Voicebot stopped: the dialplan sends the citizen to the reception queue, an agent's phone answers."""
+    assert not asterisk.app_registered()
+    async with agent_phone(test_settings, tmp_path / "agent", "agent2") as agent:
+        call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", seconds=8))
+        # auto-answer: baresip reports the answered call's media negotiation
+        await agent.wait_event("CALL_ESTABLISHED", "CALL_RTPESTAB", "CALL_REMOTE_SDP", timeout=15)
+        result = await call
+    assert result.established
+    # the agent's phone sends a tone: the caller heard a human leg, not silence
+    assert result.heard_voiced_seconds > 1.0

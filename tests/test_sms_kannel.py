@@ -1,0 +1,99 @@
+"""The SMS outbox and ``KannelGateway`` against a real Kannel (bearerbox + smsbox + fakesmsc)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from ivr.actions.sms.kannel import KannelGateway
+from ivr.actions.sms.kannel_lab import (
+    FakeSms,
+    KannelLab,
+    decode_fakesmsc_line,
+    reassemble,
+    unavailable_reason,
+)
+from ivr.actions.sms.outbox import SmsOutbox
+from ivr.clock import VirtualClock
+from ivr.errors import SmsError
+from ivr.store import Database, migrate
+
+pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+
+
+@pytest.fixture
+def kannel(tmp_path: Path) -> Iterator[KannelLab]:
+    """A configured, not yet started Kannel."""
+    lab = KannelLab(tmp_path / "kannel")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite file."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
+    await migrate(url)
+    async with Database(url) as database:
+        yield database
+
+
+async def _wait_received(lab: KannelLab, count: int, timeout_s: float = 10.0) -> None:
+    for _ in range(int(timeout_s * 10)):
+        if len(lab.received()) >= count:
+            return
+        await asyncio.sleep(0.1)
+
+
+def test_decode_fakesmsc_lines() -> None:
+    ucs2 = decode_fakesmsc_line("2026 [1] DEBUG: Got message 1: <MAIRIE +33612345678 ucs-2 %00%E9%00t%00%E9%00++%AC>")
+    assert ucs2 is not None and ucs2.text == "été €" and ucs2.receiver == "+33612345678"
+    plain = decode_fakesmsc_line("DEBUG: Got message 2: <MAIRIE +33612345678 text Bonjour vous>")
+    assert plain is not None and plain.text == "Bonjour vous"
+    assert decode_fakesmsc_line("INFO: fakesmsc starting") is None
+    parts = [decode_fakesmsc_line(f"Got message {i}: <A +336 udh %05%00%03%07%02%0{i} data %00{c}>")
+             for i, c in ((2, "b"), (1, "a"))]
+    assert reassemble([p for p in parts if p]) == [FakeSms("A", "+336", "ab")]
+
+
+async def test_outbox_delivers_through_real_kannel_after_outage(kannel: KannelLab, db: Database) -> None:
+    clock = VirtualClock()
+    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password, "MAIRIE", timeout_s=3)
+    outbox = SmsOutbox(db.sessions, gateway, clock, base_delay_s=60, max_attempts=5)
+    accented = "Votre rendez-vous à l'état civil : https://ville.example/rdv (coût : 0 €)"
+    plain = "Mairie: vos papiers sont prets"
+    first = await outbox.enqueue("call-1", "06 12 34 56 78", accented)
+    second = await outbox.enqueue(None, "+33 7 56 12 34 56", plain)
+
+    # Kannel is down: nothing is lost, both messages wait with a retry time.
+    assert await outbox.deliver_due() == 0
+    waiting = await outbox.get(first)
+    assert waiting is not None and waiting.status == "pending" and waiting.attempts == 1
+    assert waiting.last_error is not None and "sms_unreachable" in waiting.last_error
+
+    kannel.start()
+    assert await outbox.deliver_due() == 0  # not due yet: backoff respected
+    clock.advance(61)
+    assert await outbox.deliver_due() == 2
+    await _wait_received(kannel, 2)
+    got = {m.text: m for m in kannel.received()}
+    assert set(got) == {accented, plain}
+    assert got[accented].receiver == "+33612345678" and got[plain].receiver == "+33756123456"
+    assert got[accented].sender == "MAIRIE"
+    sent = await outbox.get(first)
+    assert sent is not None and sent.status == "sent" and sent.attempts == 2 and sent.message_id
+    other = await outbox.get(second)
+    assert other is not None and other.status == "sent"
+    await gateway.aclose()
+
+
+async def test_wrong_password_is_not_retryable(kannel: KannelLab) -> None:
+    kannel.start()
+    gateway = KannelGateway(kannel.sendsms_url, kannel.username, "wrong", "MAIRIE")
+    with pytest.raises(SmsError) as err:
+        await gateway.send("+33612345678", "x")
+    assert err.value.retryable is False and "403" in err.value.code
+    await gateway.aclose()
