@@ -115,6 +115,11 @@ class Bot:
     hub: EventHub
     router: StasisRouter
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)
+    db: Any = None
+    dialer: Any = None
+    scheduler: Any = None
+    outbox: Any = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self) -> None:
@@ -132,10 +137,15 @@ class Bot:
 
 
 async def start_bot(
-    settings: Settings, engines: Engines | None = None, *, hub: EventHub | None = None, with_workers: bool = True
+    settings: Settings,
+    engines: Engines | None = None,
+    *,
+    hub: EventHub | None = None,
+    with_workers: bool = True,
+    clock: Clock | None = None,
 ) -> Bot:
     """Start the media server and the Stasis app; returns once the app is registered."""
-    engines = engines or await asyncio.to_thread(build_engines, settings)
+    eng = engines if engines is not None else await asyncio.to_thread(build_engines, settings)
     hub = hub or EventHub()
     a = settings.asterisk
     ari = AriClient(f"http://{a.bind}:{a.ari_port}", a.ari_user, settings.secrets.ari_password, a.app)
@@ -143,9 +153,10 @@ async def start_bot(
     await media.start()
     from ivr.wiring import attach_side_services
 
-    bot = Bot(settings, engines, ari, media, hub, router=None)  # type: ignore[arg-type]
+    clock = clock or SystemClock()
+    bot = Bot(settings, eng, ari, media, hub, router=None, clock=clock)  # type: ignore[arg-type]
     actions = await attach_side_services(bot) if with_workers else None
-    services = build_services(settings, engines, ari, hub, actions=actions)
+    services = build_services(settings, eng, ari, hub, actions=actions, clock=clock)
     bot.router = StasisRouter(services, ari, media)
     if with_workers:
         from ivr.wiring import attach_router_handlers

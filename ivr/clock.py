@@ -70,3 +70,15 @@ class VirtualClock:
         for _, fut in sorted(due, key=lambda s: s[0]):
             if not fut.done():
                 fut.set_result(None)
+
+
+class ShiftedClock(SystemClock):
+    """Real time passing, but starting at a chosen wall-clock instant (demos and tests of opening hours)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        """The chosen start plus the real seconds elapsed since."""
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)

@@ -1,15 +1,68 @@
-"""Side services attached to the bot process: persistence, SMS outbox, callbacks, web (filled as they land)."""
+"""Side services attached to the bot process: persistence, SMS outbox, callbacks, retention, web console."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import timedelta
 from typing import Any
 
+from ivr.actions.callbacks import CallbackScheduler
+from ivr.actions.dialer import AriCallbackDialer
+from ivr.actions.service import StoredActions
+from ivr.actions.sms.factory import make_gateway
+from ivr.actions.sms.outbox import SmsOutbox
+from ivr.store.calls import CallRepository
+from ivr.store.db import Database, migrate
+from ivr.store.retention import purge_expired
+from ivr.store.sink import StoreSink
 
-async def attach_side_services(bot: Any) -> Any:
-    """Start the store sink, SMS outbox and callback scheduler; returns the calls' ``CallActions``."""
-    return None
+log = logging.getLogger(__name__)
+
+
+async def attach_side_services(bot: Any) -> StoredActions:
+    """Migrate the database, store every call event, start the SMS outbox and the callback scheduler."""
+    settings = bot.settings
+    clock = bot.clock
+    await migrate(settings.database_url)
+    db = Database(settings.database_url)
+    bot.closers.append(db.close)
+    bot.db = db
+    bot.hub.add_sink(StoreSink(CallRepository(db.sessions)))
+
+    gateway = make_gateway(settings.sms)
+    outbox = SmsOutbox(db.sessions, gateway, clock) if gateway is not None else None
+    dialer = AriCallbackDialer(settings, bot.ari, None, bot.engines.tts)
+    bot.dialer = dialer
+    scheduler = CallbackScheduler(
+        db.sessions, clock,
+        is_open=lambda service, when: bool(bot.engines.hours.is_open(service, when)),
+        agents_free=dialer.agents_free,
+        dialer=dialer,
+        poll_interval_s=settings.dialog.callback_poll_s,
+        retry_delay_s=settings.dialog.callback_retry_s,
+    )
+    bot.scheduler = scheduler
+    bot.outbox = outbox
+    if outbox is not None:
+        bot.tasks.append(asyncio.create_task(outbox.run()))
+    bot.tasks.append(asyncio.create_task(_retention(bot, db)))
+    return StoredActions(outbox, scheduler)
 
 
 def attach_router_handlers(bot: Any) -> None:
-    """Register extra Stasis entry points (callback dialer legs)."""
-    return None
+    """The dialer follows its legs through the router; start the scheduler once both exist."""
+    bot.dialer.router = bot.router
+    bot.tasks.append(asyncio.create_task(bot.scheduler.run()))
+
+
+async def _retention(bot: Any, db: Database) -> None:
+    """Erase personal data past the retention period, once an hour."""
+    days = bot.settings.store.retention_days
+    while True:
+        try:
+            report = await purge_expired(db.sessions, bot.clock.now(), days)
+            log.info("retention purge: %s", report)
+        except Exception:
+            log.exception("retention purge failed")
+        await asyncio.sleep(timedelta(hours=1).total_seconds())

@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
     baresip-core sip-tester                                   # real SIP user agents for tests
-    kannel                                                    # SMS gateway (+ fake SMSC in tests)
+    kannel kannel-extras                                                    # SMS gateway (+ fake SMSC in tests)
     chromium chromium-driver                                  # browser tests of the web consoles
     asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav   # prompts + real telephone speech for WER
     sox zstd espeak-ng                                        # audio tools; zstd for the Asterisk cache

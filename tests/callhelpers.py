@@ -39,13 +39,16 @@ def kinds(events: list[CallEvent]) -> list[str]:
     return [e.kind for e in events]
 
 
-async def wait_for_event(hub: Any, kind: str, timeout: float = 10.0, **match: Any) -> CallEvent:
-    """Poll the hub's history for an event."""
+async def wait_for_event(
+    hub: Any, kind: str, timeout: float = 10.0, has: tuple[str, ...] = (), **match: Any
+) -> CallEvent:
+    """Poll the hub's history for an event of ``kind`` with the ``match`` values and the ``has`` keys."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         for e in hub.history:
-            if e.kind == kind and all(e.data.get(k) == v for k, v in match.items()):
+            if (e.kind == kind and all(e.data.get(k) == v for k, v in match.items())
+                    and all(k in e.data for k in has)):
                 return e
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {kind} event {match} within {timeout} s; got {[e.kind for e in hub.history]}")

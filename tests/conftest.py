@@ -7,7 +7,9 @@ import contextlib
 import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,7 +31,24 @@ def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def test_settings(test_home: Path) -> Settings:
+def kannel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Kannel (bearerbox + smsbox) with its fake SMSC, on free loopback ports."""
+    from ivr.actions.sms.kannel_lab import KannelLab
+
+    lab = KannelLab(tmp_path_factory.mktemp("kannel"))
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+OPEN_TIME = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+"""A Tuesday morning: every service is open."""
+
+
+@pytest.fixture(scope="session")
+def test_settings(test_home: Path, kannel: object) -> Settings:
     """Settings on free ports (a developer's `ivr up` may be running on the default ones)."""
     rtp = 20000 + (free_port() % 2000) * 10
     return load_settings(
@@ -46,6 +65,13 @@ def test_settings(test_home: Path) -> Settings:
                 "queue_timeout_s": 25,
             },
             "web": {"port": free_port()},
+            "dialog": {"callback_poll_s": 1.0, "callback_retry_s": 5.0},
+            "sms": {
+                "gateway": "kannel",
+                "url": kannel.sendsms_url,  # type: ignore[attr-defined]
+                "username": kannel.username,  # type: ignore[attr-defined]
+                "password": kannel.password,  # type: ignore[attr-defined]
+            },
         },
         environ={},
     )
@@ -80,9 +106,20 @@ async def bot(asterisk: AsteriskProcess, engines, test_settings: Settings) -> As
     from ivr.app import start_bot
     from ivr.call.events import EventHub
 
+    async with running_bot(test_settings, engines, OPEN_TIME) as b:
+        yield b
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, engines, at: datetime) -> AsyncIterator:  # type: ignore[no-untyped-def]
+    """The voicebot in-process, its wall clock starting at ``at``, recording every call event."""
+    from ivr.app import start_bot
+    from ivr.call.events import EventHub
+    from ivr.clock import ShiftedClock
+
     hub = EventHub()
     hub.keep_history = True
-    b = await start_bot(test_settings, engines, hub=hub)
+    b = await start_bot(settings, engines, hub=hub, clock=ShiftedClock(at))
     try:
         yield b
     finally:
@@ -111,10 +148,23 @@ async def agent_phone(settings: Settings, workdir: Path, name: str, host: str = 
         f"<sip:{name}@{a.bind}:{a.sip_port}>;auth_pass={settings.secrets.agent_password};"
         f"outbound=\"sip:{a.bind}:{a.sip_port}\";regint=60;answermode=auto"
     )
+    workdir.mkdir(parents=True, exist_ok=True)
+    tone = workdir / "agent-voice.wav"
+    write_tone(tone, seconds=120)
     async with phone(workdir, sip_host=host, sip_port=port, account=account, auto_answer=True,
-                     source_wav=None) as ua:
+                     source_wav=tone) as ua:
         await wait_registered(settings, name)
         yield ua
+
+
+def write_tone(path: Path, seconds: float, freq: float = 700.0) -> None:
+    """An agent's "voice": a steady tone the other side can detect (8 kHz wav)."""
+    import numpy as np
+
+    from ivr.audio.wav import write_wav
+
+    t = np.arange(int(8000 * seconds)) / 8000
+    write_wav(path, (0.3 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes(), rate=8000)
 
 
 async def wait_registered(settings: Settings, endpoint: str, timeout: float = 10.0) -> None:

@@ -15,7 +15,7 @@ SOUNDS_DIR = Path("/usr/share/asterisk/sounds")
 DOC_DIR = Path("/usr/share/doc")
 
 _NUMBER = re.compile(r"\d+")
-_EZ = re.compile(r"(?<=\w)ez\b")
+_EZ = re.compile(r"(?<=\w)(?:ez|er|ées|és|ée|é)\b")
 
 
 def transcripts_file(lang: str) -> Path:
@@ -44,7 +44,11 @@ def prompt_wav(lang: str, name: str) -> Path:
 
 
 def normalize(text: str, lang: str, fold_ez: bool = False) -> str:
-    """Lower-case, spell numbers out, drop punctuation; ``fold_ez`` maps French -ez endings to -er."""
+    """Lower-case, spell numbers out, drop punctuation.
+
+    ``fold_ez`` (lenient French score) maps the homophone endings -ez, -er, -é(e)(s) to one form: whisper
+    hears "composez", "composer" and "composé" alike and the reference transcripts mix them up too.
+    """
     import jiwer
     from num2words import num2words  # type: ignore[import-untyped]  # ships no type hints
 

@@ -15,7 +15,8 @@ from ivr.audio.frame import INTERNAL_RATE, SAMPLE_WIDTH
 from ivr.config import Settings
 from ivr.errors import AsrError
 
-MAX_SECONDS = 30.0
+MAX_SECONDS = 120.0
+"""Longer audio is cut (utterances are capped well below this by the VAD)."""
 LANGS = ("fr", "en")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 import zlib
@@ -23,10 +24,14 @@ from ivr.errors import AsrError, ModelError
 log = logging.getLogger(__name__)
 
 MAX_PROMPT_TOKENS = 120
+LONG_AUDIO_S = 29.0
+_WORD = re.compile(r"\w+")
 FULL_WINDOW_FRAMES = 3000
 """Whisper's training window: 30 s of 10 ms mel frames."""
 WINDOW_STEP_S = 2.0
 WINDOW_MARGIN_S = 1.0
+MIN_WINDOW_S = 6.0
+"""Shorter encoder windows make whisper repeat itself on 1-word utterances ("Merci Merci Merci")."""
 
 
 @dataclass(slots=True)
@@ -45,7 +50,7 @@ class DecodeOptions:
     max_batch: int = 4
     batching: bool = True
     adaptive_window: bool = True
-    """Encode only the utterance (+1 s, rounded up to 2 s) instead of a padded 30 s window."""
+    """Encode the utterance (+1 s, rounded up to 2 s, at least 6 s) instead of a padded 30 s window."""
 
 
 class WhisperWorker:
@@ -147,10 +152,25 @@ class WhisperWorker:
                     job.future.set_exception(err)
 
     def decode(self, audios: list[np.ndarray], prompt: str | None) -> list[str]:
-        """Recognise utterances (≤ 30 s each) in one batch; blocking, call from the worker thread."""
+        """Recognise utterances in one batch; blocking, call from the worker thread.
+
+        Audio longer than one window, and results that loop ("Merci Merci Merci"), go through
+        faster-whisper's sequential decoder with its temperature fallback on full 30 s windows.
+        """
+        self.load()
+        short = [i for i, a in enumerate(audios) if len(a) <= LONG_AUDIO_S * 16000]
+        texts = [""] * len(audios)
+        if short:
+            for i, text in zip(short, self._decode_batch([audios[i] for i in short], prompt), strict=True):
+                texts[i] = text
+        for i, audio in enumerate(audios):
+            if i not in short or (texts[i] and _looks_looped(texts[i])):
+                texts[i] = self._sequential(audio, prompt)
+        return texts
+
+    def _decode_batch(self, audios: list[np.ndarray], prompt: str | None) -> list[str]:
         from faster_whisper.audio import pad_or_trim
 
-        self.load()
         model, tok = self._model, self._tokenizer
         longest = max(len(a) for a in audios) / 16000
         frames = self.window_frames(longest)
@@ -165,31 +185,29 @@ class WhisperWorker:
             suppress_blank=True, suppress_tokens=self._suppress,
         )
         texts: list[str] = []
-        for audio, res in zip(audios, results, strict=True):
+        for res in results:
             ids = [t for t in res.sequences_ids[0] if t < tok.eot]
             text = tok.decode(ids).strip()
             seq_len = max(len(ids), 1)
             avg_logprob = res.scores[0] * seq_len / (seq_len + 1)
-            if res.no_speech_prob > 0.6 and avg_logprob < -1.0:
-                text = ""
-            elif text and _compression_ratio(text) > 2.4:
-                text = self._fallback(audio, prompt)
-            texts.append(text)
+            texts.append("" if res.no_speech_prob > 0.6 and avg_logprob < -1.0 else text)
         return texts
 
     def window_frames(self, seconds: float) -> int:
         """Mel frames given to the encoder for audio of ``seconds``.
 
         The encoder costs the same for 1 s or 30 s of speech when padded to 30 s; CTranslate2 accepts
-        shorter inputs, which cuts encoder time roughly in proportion.
+        shorter inputs, which cuts encoder time roughly in proportion (French prompts, beam 5, 40 samples:
+        WER 18.7 % with a 6 s minimum vs 17.5 % with 30 s, ≈4x faster).
         """
         if not self.options.adaptive_window:
             return FULL_WINDOW_FRAMES
         steps = int(np.ceil((seconds + WINDOW_MARGIN_S) / WINDOW_STEP_S))
-        return min(FULL_WINDOW_FRAMES, int(steps * WINDOW_STEP_S * 100))
+        window = max(MIN_WINDOW_S, steps * WINDOW_STEP_S)
+        return min(FULL_WINDOW_FRAMES, int(window * 100))
 
-    def _fallback(self, audio: np.ndarray, prompt: str | None) -> str:
-        """Repetition loop: redo this one with faster-whisper's temperature fallback."""
+    def _sequential(self, audio: np.ndarray, prompt: str | None) -> str:
+        """Decode with faster-whisper's own loop (30 s windows, temperature fallback)."""
         segments, _ = self._model.transcribe(
             audio, language=self.lang if self._model.model.is_multilingual else None,
             initial_prompt=prompt, beam_size=max(self.options.beam_size, 5), without_timestamps=True,
@@ -198,6 +216,10 @@ class WhisperWorker:
         return " ".join(s.text.strip() for s in segments).strip()
 
 
-def _compression_ratio(text: str) -> float:
+def _looks_looped(text: str) -> bool:
+    """Whisper's failure mode on short windows: the same words repeated ("Toi. Toi. Toi.")."""
     data = text.encode("utf-8")
-    return len(data) / len(zlib.compress(data))
+    if len(data) > 40 and len(data) / len(zlib.compress(data)) > 2.4:
+        return True
+    words = _WORD.findall(text.lower())
+    return any(words[period:] == words[:-period] for period in range(1, len(words) // 2 + 1))

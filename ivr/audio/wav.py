@@ -36,6 +36,8 @@ def read_wav(path: str | Path, rate: int = INTERNAL_RATE) -> bytes:
             raw = w.readframes(w.getnframes())
     except (wave.Error, EOFError) as exc:
         raise AudioError(f"{path}: not a PCM wav file ({exc})") from exc
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     samples = _to_int16(raw, width)
     if channels > 1:
         usable = len(samples) - len(samples) % channels

@@ -86,7 +86,7 @@ class CallEvents:
         self._now = now
         self._seq = 0
 
-    async def emit(self, kind: str, **data: Any) -> CallEvent:
+    async def emit(self, kind: str, /, **data: Any) -> CallEvent:
         """Publish an event of this call."""
         self._seq += 1
         ev = CallEvent(self.call_id, self._seq, self._now(), kind, MappingProxyType(dict(data)))

@@ -235,7 +235,9 @@ class CallSession:
         assert self._player is not None
         pcm = await self.s.tts.synthesize(say.text, say.lang)
         self._segmenter.disarm_no_input()
-        await self.events.emit("say", key=say.key, lang=say.lang, interruptible=say.interruptible)
+        await self.events.emit(
+            "say", key=say.key, lang=say.lang, interruptible=say.interruptible, text=say.text
+        )
         result = await self._player.play(pcm, key=say.key, interruptible=say.interruptible)
         if not result.completed:
             await self.events.emit("prompt_stopped", key=say.key, played_s=round(result.played_s, 2))
@@ -246,7 +248,7 @@ class CallSession:
         ari = self.s.ari
         await ari.set_variable(self.channel_id, "IVR_CALL_ID", self.call_id)
         await ari.set_variable(self.channel_id, "IVR_SUMMARY", summary.to_text(200))
-        await ari.set_variable(self.channel_id, "IVR_SUMMARY_CID", summary.to_callerid_name())
+        await ari.set_variable(self.channel_id, "CALLERID(name)", summary.to_callerid_name())
         await ari.set_variable(self.channel_id, "IVR_QUEUE_TIMEOUT", str(self.s.settings.asterisk.queue_timeout_s))
         await self.events.emit("transfer", service=t.service, summary=summary.to_text(200), intent=summary.intent)
         await ari.continue_in_dialplan(self.channel_id, "ivr-queue", t.service)

@@ -159,6 +159,13 @@ class Dialog(DialogCore):
         m = event.match
         if clear is not None:
             self._act_on(clear, name)
+        elif (
+            m.decision is Decision.CLARIFY
+            and asks_for_human(event.text)
+            and any(c.intent == "human_agent" for c in m.candidates[:2])
+        ):
+            # "je veux parler à un conseiller" is never worth a clarification question
+            self._route(self._settings.reception_service, name)
         elif m.decision is Decision.CLARIFY and len(m.candidates) >= 2:
             self._clarify(m, name)
         elif asks_for_human(event.text):

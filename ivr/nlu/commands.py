@@ -62,8 +62,8 @@ def _knowledge(settings: Settings, args: argparse.Namespace) -> KnowledgeBase:
 
     directory = getattr(args, "dir", None) or settings.paths.knowledge_dir
     kb, issues = load_knowledge_with_warnings(directory)
-    for issue in issues:
-        print(issue.format(), file=sys.stderr)
+    if issues:
+        print(f"{directory}: {len(issues)} warning(s), see `ivr kb lint`", file=sys.stderr)
     return kb
 
 

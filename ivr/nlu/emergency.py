@@ -7,7 +7,8 @@ for long phrases so that ``"il y a un incendi"`` or ``"respir plu"`` still trigg
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from ivr.nlu.text import fold
 
@@ -24,10 +25,11 @@ _HARMLESS: tuple[str, ...] = (
 
 # Single words that must match exactly (short words are too easy to hit by chance).
 _WORDS: frozenset[str] = frozenset({
-    "feu", "incendie", "incendies", "fumee", "flammes", "brule", "arme", "armes", "pistolet", "fusil",
+    "feu", "incendie", "incendies", "fumee", "flammes", "arme", "armes", "pistolet", "fusil",
     "couteau", "poignard", "poignarde", "poignardee", "suicide", "suicider", "inconscient", "inconsciente",
     "evanoui", "evanouie", "saigne", "hemorragie", "noyade", "noie", "overdose", "samu", "pompiers",
-    "ambulance", "agression", "agresse", "agressee", "agresser", "etouffe", "convulse", "convulsions",
+    "ambulance", "avc", "cambrioleur", "cambrioleurs", "agression", "agresse", "agressee", "agresser",
+    "etouffe", "convulse", "convulsions",
     "fire", "smoke", "flames", "burning", "gun", "knife", "stabbed", "suicidal", "unconscious", "bleeding",
     "drowning", "overdosed", "attacked", "assaulted", "collapsed", "shooting",
 })
@@ -35,7 +37,7 @@ _WORDS: frozenset[str] = frozenset({
 # Word beginnings (>= 6 letters), matched fuzzily on the same number of letters: "incendi", "poignarder".
 _STEMS: tuple[str, ...] = (
     "incendi", "poignard", "suicid", "agress", "evanoui", "inconscien", "hemorrag", "etouff", "asphyxi",
-    "ambulanc", "pompier", "strangl", "overdos", "unconscio", "suffocat",
+    "pompier", "strangl", "overdos", "unconscio", "suffocat",
 )
 
 # Phrases matched on a window of words, fuzzily when long enough.
@@ -48,27 +50,49 @@ _PHRASES: tuple[str, ...] = (
     "monoxyde de carbone", "me tuer", "se tuer", "me suicider", "mettre fin a mes jours", "veux mourir",
     "me frappe", "nous frappe", "la frappe", "le frappe", "il me bat", "violences conjugales",
     "tentative de suicide", "appeler les pompiers", "appeler le samu", "urgence vitale",
+    "accident grave", "grave accident", "se reveille pas", "se reveille plus", "reveille pas", "reagit plus",
+    "reagit pas", "avale des medicaments", "avale des cachets", "trop de medicaments", "empoisonne",
+    "intoxique", "en train de frapper", "mal a la poitrine", "douleur a la poitrine", "tombe de la fenetre",
+    "elle parle plus", "il parle plus", "ne parle plus", "ca brule", "tout brule", "maison brule",
+    "cambriolage en cours",
+    "par terre inconscient", "tombe par terre", "blesse grave", "gravement blesse",
     "not breathing", "can t breathe", "cannot breathe", "stopped breathing", "can not breathe",
     "heart attack", "cardiac arrest", "passed out", "gas leak", "smell gas", "smell of gas",
     "kill myself", "end my life", "want to die", "been shot", "shots fired", "call an ambulance",
     "somebody help", "help help", "on fire", "house is burning", "beating me", "hitting me",
+    "won t wake up", "not waking up", "not responding", "serious accident", "badly hurt", "badly injured",
+    "attacking me", "chest pain", "fell from the window", "having a stroke", "burglar",
+    "took too many pills", "swallowed pills", "poisoned",
 )
 
 # Pairs of words that together mean an emergency (each alone does not).
 _PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"accident", "accidents", "renverse", "renversee", "crash", "collision"}),
      frozenset({"blesse", "blesses", "blessee", "blessees", "blessure", "sang", "saigne", "inconscient",
-                "bouge", "respire", "injured", "hurt", "bleeding", "unconscious", "ambulance"})),
+                "bouge", "respire", "injured", "hurt", "bleeding", "unconscious", "ambulance", "grave",
+                "terre", "serious", "ground"})),
     (frozenset({"menace", "menaces", "threatening", "threatens"}),
      frozenset({"couteau", "arme", "tuer", "mort", "knife", "gun", "kill"})),
 )
 
 
-def _similar(window: str, phrase: str) -> bool:
+def _cutoff(phrase: str) -> float:
     if len(phrase) <= 6:
-        return window == phrase
-    cutoff = 88.0 if len(phrase) <= 10 else 84.0
-    return fuzz.ratio(window, phrase) >= cutoff
+        return 100.0
+    return 88.0 if len(phrase) <= 12 else 84.0
+
+
+_BY_SIZE: dict[int, tuple[list[str], np.ndarray]] = {}
+for _phrase in _PHRASES:
+    _BY_SIZE.setdefault(len(_phrase.split()), ([], np.zeros(0)))[0].append(_phrase)
+for _size, (_group, _) in list(_BY_SIZE.items()):
+    _BY_SIZE[_size] = (_group, np.array([_cutoff(p) for p in _group]))
+_GLUED: list[str] = [p.replace(" ", "") for p in _PHRASES]
+_GLUED_OK = np.array([len(g) > 6 for g in _GLUED])
+
+
+def _windows(tokens: list[str], size: int, sep: str) -> list[str]:
+    return [sep.join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)]
 
 
 def _clean(text: str) -> list[str]:
@@ -89,12 +113,18 @@ def detect_emergency(text: str) -> str | None:
         for stem in _STEMS:
             if len(token) >= len(stem) - 1 and fuzz.ratio(token[: len(stem)], stem) >= 85.0:
                 return stem
-    for phrase in _PHRASES:
-        n = len(phrase.split())
-        for size in {max(1, n - 1), n, n + 1}:
-            for i in range(len(tokens) - size + 1):
-                if _similar(" ".join(tokens[i:i + size]), phrase):
-                    return phrase
+    for size, (group, cutoffs) in _BY_SIZE.items():
+        windows = _windows(tokens, size, " ")
+        if windows:
+            hits = process.cdist(windows, group, scorer=fuzz.ratio) >= cutoffs[None, :]
+            if hits.any():
+                return group[int(np.argwhere(hits)[0][1])]
+    # words split or glued by the recogniser: "au secour" / "ausecours"
+    glued_windows = [w for size in (1, 2, 3, 4, 5) for w in _windows(tokens, size, "")]
+    if glued_windows:
+        hits = (process.cdist(glued_windows, _GLUED, scorer=fuzz.ratio) >= 90.0) & _GLUED_OK[None, :]
+        if hits.any():
+            return _PHRASES[int(np.argwhere(hits)[0][1])]
     words = set(tokens)
     for first, second in _PAIRS:
         if words & first and words & second:

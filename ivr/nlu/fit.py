@@ -139,7 +139,10 @@ def calibrate(kb: KnowledgeBase, encoder: Encoder) -> tuple[Calibration, dict[st
     emergency = {i for i, iid in enumerate(ids) if kb.intents[iid].kind is IntentKind.EMERGENCY}
     best: tuple[float, Calibration, dict[str, dict[str, float]]] | None = None
     for e, f, k in WEIGHT_GRID:
-        w = Weights(embed=e, fuzzy=f, keywords=k, top_k=base.top_k, best_share=base.best_share)
+        w = Weights(
+            embed=e, fuzzy=f, keywords=k, top_k=base.top_k, best_share=base.best_share,
+            centroid_share=base.centroid_share,
+        )
         total = 0.0
         langs: dict[str, LangThresholds] = {}
         report: dict[str, dict[str, float]] = {}

@@ -2,7 +2,8 @@
 
 Three signals per intent, each in [0, 1]:
 
-* ``embed``: cosine similarity of sentence embeddings, mixing the best utterance and the mean of the top k;
+* ``embed``: cosine similarity of sentence embeddings, mixing the intent's mean vector, its best utterance
+  and the mean of its top k utterances;
 * ``fuzzy``: the best rapidfuzz similarity between the accent-folded question and an utterance;
 * ``keywords``: how much of the question's informative words (IDF-weighted, matched fuzzily so that
   recognition errors such as ``pasport`` still count) occur in the intent's utterances.
@@ -33,7 +34,9 @@ class Weights:
     keywords: float = 0.25
     top_k: int = 3
     best_share: float = 0.5
-    """Share of the best utterance's similarity in ``embed`` (the rest: mean of the top k)."""
+    """Share of the best utterance's similarity in the nearest-neighbour part (the rest: mean of the top k)."""
+    centroid_share: float = 0.5
+    """Share of the similarity to the intent's mean vector in ``embed`` (the rest: nearest neighbours)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,10 @@ class IntentIndex:
             self._pad[lab, fill[lab]] = row
             fill[lab] += 1
         self._counts = np.maximum(counts, 1)
+        centroids = np.zeros((n_int, vectors.shape[1] if vectors.ndim == 2 else 512), dtype=np.float32)
+        np.add.at(centroids, labels_arr, vectors)
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self._centroids = centroids / np.maximum(norms, 1e-9)
         # keyword statistics: which intents use each word, and how informative the word is
         vocab: dict[str, set[int]] = {}
         for text, lab in zip(self.folded, labels_arr, strict=True):
@@ -126,6 +133,8 @@ class IntentIndex:
         folded = fold(query)
         lex = process.cdist([folded], self.folded, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0] / 100.0
         best, topk = self._per_intent(sims, w)
-        embed = w.best_share * best + (1.0 - w.best_share) * topk
+        centroid = (self._centroids @ query_vector.reshape(-1)).astype(np.float64)
+        neighbours = w.best_share * best + (1.0 - w.best_share) * topk
+        embed = w.centroid_share * centroid + (1.0 - w.centroid_share) * neighbours
         fuzzy_best, _ = self._per_intent(lex, w)
         return Scores(np.clip(embed, 0.0, 1.0), np.clip(fuzzy_best, 0.0, 1.0), self._keywords(folded))

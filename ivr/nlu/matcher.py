@@ -17,6 +17,8 @@ from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
 from ivr.nlu.types import Candidate, Decision, MatchResult
 
 TOP_CANDIDATES = 5
+EMERGENCY_INTENT = "emergency"
+"""Reported when the alarm rules fire and the knowledge base has no emergency intent."""
 
 
 class Matcher(Protocol):
@@ -35,7 +37,7 @@ def decide(
     emergency_ids: frozenset[str],
 ) -> tuple[Decision, str | None]:
     """Pure decision rule on candidates sorted best first."""
-    emergency_id = next(iter(sorted(emergency_ids)), None)
+    emergency_id = next(iter(sorted(emergency_ids)), EMERGENCY_INTENT)
     if alarm:
         return Decision.EMERGENCY, emergency_id
     if not ranked:
@@ -43,7 +45,8 @@ def decide(
     top = ranked[0]
     if top.intent in emergency_ids and top.score >= th.emergency:
         return Decision.EMERGENCY, top.intent
-    if len(ranked) > 1 and ranked[1].intent in emergency_ids and ranked[1].score >= th.threshold:
+    runner_up_floor = max(th.emergency, th.threshold - 0.1)
+    if len(ranked) > 1 and ranked[1].intent in emergency_ids and ranked[1].score >= runner_up_floor:
         return Decision.EMERGENCY, ranked[1].intent
     if top.score < th.threshold:
         return Decision.ABSTAIN, None

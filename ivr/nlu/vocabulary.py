@@ -12,8 +12,12 @@ _PLACE = re.compile(
     r"\b(?:rue|place|avenue|allée|boulevard|route|mail|quartier|zone artisanale|square|impasse|chemin|quai)"
     r"\s+(?:de la |de l'|des |du |de |d')?[A-ZÉÈÀÂÎÔÛ][\w'’-]*(?:\s+(?:de |du |des )?[A-ZÉÈÀÂÎÔÛ][\w'’-]*)*"
 )
-_PROPER = re.compile(r"\b[A-ZÉÈÀÂÎÔÛ][a-zéèêëàâîïôûüç]+(?:[ -][A-ZÉÈÀÂÎÔÛ][a-zéèêëàâîïôûüç]+)*")
-_COMMON_CAPS = frozenset({"La", "Le", "Les", "Pour", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+_PROPER = re.compile(
+    r"\b[A-ZÉÈÀÂÎÔÛ][a-zéèêëàâîïôûüç]+(?:(?:[ -]|\s(?:de|du|des|de la)\s)[A-ZÉÈÀÂÎÔÛ][a-zéèêëàâîïôûüç]+)*"
+)
+_COMMON_CAPS = frozenset({"La", "Le", "Les", "Pour", "Elle", "Il", "Vous", "Nous", "On", "Un", "Une", "En",
+                          "Au", "Aux", "Du", "De", "Des", "Sur", "Dans", "Avec", "Sauf", "Comptez", "Ce",
+                          "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                           "Saturday", "Sunday", "The", "During", "Every", "Allow", "April", "October"})
 
 
@@ -35,8 +39,9 @@ def vocabulary(kb: KnowledgeBase, *, lang: str = "fr", limit: int = 120) -> list
         for m in _PLACE.finditer(text):
             add(m.group(0))
         for m in _PROPER.finditer(text):
-            if m.group(0) not in _COMMON_CAPS:
-                add(m.group(0))
+            name = m.group(0)
+            if name not in _COMMON_CAPS and not any(name in earlier for earlier in out):
+                add(name)
     # words that belong to a single intent, weighted by how often callers use them
     owners: dict[str, set[str]] = {}
     counts: Counter[str] = Counter()

@@ -25,6 +25,7 @@ from ivr.telephony.ari.events import (
     ChannelHangupRequest,
     StasisEnd,
     StasisStart,
+    event_channel_id,
 )
 from ivr.telephony.audiosocket import AudioSocketServer
 from ivr.telephony.media import MediaConnection
@@ -56,6 +57,16 @@ class StasisRouter:
     calls: dict[str, _Call] = field(default_factory=dict)
     sessions: dict[str, CallSession] = field(default_factory=dict)
     finished: list[CallSession] = field(default_factory=list)
+    watchers: dict[str, asyncio.Queue[AriEvent]] = field(default_factory=dict)
+    """Channels someone follows event by event (the callback dialer's legs)."""
+
+    def watch(self, channel_id: str) -> asyncio.Queue[AriEvent]:
+        """Receive every event of ``channel_id`` (call before originating it)."""
+        return self.watchers.setdefault(channel_id, asyncio.Queue())
+
+    def unwatch(self, channel_id: str) -> None:
+        """Stop following a channel."""
+        self.watchers.pop(channel_id, None)
 
     async def adopt_orphans(self) -> int:
         """Channels left in our app by a previous (crashed) bot go to human reception."""
@@ -89,6 +100,10 @@ class StasisRouter:
 
     async def dispatch(self, event: AriEvent) -> None:
         """Route one event."""
+        cid = event_channel_id(event)
+        if cid is not None and cid in self.watchers:
+            self.watchers[cid].put_nowait(event)
+            return
         if isinstance(event, StasisStart):
             await self._on_start(event)
             return

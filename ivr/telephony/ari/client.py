@@ -160,6 +160,32 @@ class AriClient:
         with contextlib.suppress(AriNotFound):
             await self.request("DELETE", f"/bridges/{bridge_id}")
 
+    async def create_channel(
+        self, endpoint: str, *, app_args: str = "", channel_id: str = "", formats: str = "ulaw"
+    ) -> str:
+        """Create an outgoing channel already in our application (not dialled yet); returns its id."""
+        params: dict[str, str] = {"endpoint": endpoint, "app": self.app}
+        if app_args:
+            params["appArgs"] = app_args
+        if channel_id:
+            params["channelId"] = channel_id
+        if formats:
+            params["formats"] = formats
+        res = await self.request("POST", "/channels/create", params)
+        return str(res["id"])
+
+    async def dial(self, channel_id: str, timeout: int = 30, caller: str = "") -> None:
+        """Dial a created channel (``ChannelStateChange`` to ``Up`` when answered)."""
+        params: dict[str, str | int] = {"timeout": timeout}
+        if caller:
+            params["caller"] = caller
+        await self.request("POST", f"/channels/{channel_id}/dial", params)
+
+    async def endpoint(self, tech: str, resource: str) -> dict[str, Any]:
+        """One endpoint's state (``online``/``offline``) and its channel ids."""
+        res = await self.request("GET", f"/endpoints/{tech}/{resource}")
+        return dict(res) if isinstance(res, dict) else {}
+
     async def list_bridges(self) -> list[dict[str, Any]]:
         """Every bridge Asterisk has."""
         res = await self.request("GET", "/bridges")
@@ -187,9 +213,12 @@ class AriClient:
         timeout: int = 30,
         variables: Mapping[str, str] | None = None,
         formats: str = "",
+        channel_id: str = "",
     ) -> str:
         """Originate a channel into our application; returns its id."""
         params: dict[str, str | int] = {"endpoint": endpoint, "app": self.app, "timeout": timeout}
+        if channel_id:
+            params["channelId"] = channel_id
         if app_args:
             params["appArgs"] = app_args
         if caller_id:

@@ -1,0 +1,149 @@
+"""Callbacks placed through ARI: the agent answers first and hears the summary, then the citizen is dialled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+from ivr.actions.callbacks import CallbackOutcome
+from ivr.config import Settings
+from ivr.errors import AriError
+from ivr.store.records import CallbackRecord
+from ivr.telephony.ari.client import AriClient
+from ivr.telephony.ari.events import (
+    AriEvent,
+    ChannelDestroyed,
+    ChannelHangupRequest,
+    ChannelStateChange,
+    StasisEnd,
+)
+
+log = logging.getLogger(__name__)
+
+
+def agents_for(settings: Settings, service: str) -> list[str]:
+    """Agents sitting in ``service``'s queue, from ``asterisk.agent_services``."""
+    out: list[str] = []
+    for spec in settings.asterisk.agent_services:
+        agent, _, services = spec.partition("=")
+        names = [s.strip() for s in services.split(",")]
+        if "*" in names or service in names:
+            out.append(agent.strip())
+    return out
+
+
+def trunk_number(e164: str) -> str:
+    """The number as dialled on a French trunk: national format for +33, international prefix 00 otherwise."""
+    if e164.startswith("+33"):
+        return "0" + e164[3:]
+    return "00" + e164[1:] if e164.startswith("+") else e164
+
+
+class AriCallbackDialer:
+    """Implements ``CallbackDialer`` on the live Asterisk."""
+
+    def __init__(self, settings: Settings, ari: AriClient, router: Any, tts: Any, *, ring_s: int = 25) -> None:
+        self.settings = settings
+        self.ari = ari
+        self.router = router
+        self.tts = tts
+        self.ring_s = ring_s
+
+    async def free_agent(self, service: str) -> str | None:
+        """An agent of ``service`` whose phone is registered and not in a call."""
+        for agent in agents_for(self.settings, service):
+            with contextlib.suppress(AriError):
+                ep = await self.ari.endpoint("PJSIP", agent)
+                if ep.get("state") == "online" and not ep.get("channel_ids"):
+                    return agent
+        return None
+
+    async def agents_free(self, service: str) -> bool:
+        """Whether someone can take a callback for ``service`` now."""
+        return await self.free_agent(service) is not None
+
+    async def _leg(
+        self, endpoint: str, kind: str, cb: CallbackRecord, caller_id: str
+    ) -> tuple[str, asyncio.Queue[AriEvent]] | None:
+        """Create and dial one leg (already in our app); return it once answered, or None."""
+        channel_id = f"cb-{kind}-{cb.id}-{uuid.uuid4().hex[:8]}"
+        events = self.router.watch(channel_id)
+        try:
+            await self.ari.create_channel(endpoint, app_args=f"callback-{kind},{cb.id}", channel_id=channel_id)
+            with contextlib.suppress(AriError):
+                await self.ari.set_variable(channel_id, "CALLERID(all)", caller_id)
+            await self.ari.dial(channel_id, timeout=self.ring_s)
+        except AriError as exc:
+            log.warning("callback %s: %s leg failed: %s", cb.id, kind, exc.message)
+            self.router.unwatch(channel_id)
+            await self.ari.hangup(channel_id)
+            return None
+        try:
+            async with asyncio.timeout(self.ring_s + 5):
+                while True:
+                    ev = await events.get()
+                    log.debug("callback %s: %s leg %s %s", cb.id, kind, type(ev).__name__,
+                              getattr(getattr(ev, "channel", None), "state", ""))
+                    if isinstance(ev, ChannelStateChange) and ev.channel.state == "Up":
+                        return channel_id, events
+                    if isinstance(ev, (ChannelDestroyed, ChannelHangupRequest, StasisEnd)):
+                        break
+        except TimeoutError:
+            pass
+        await self.ari.hangup(channel_id)
+        self.router.unwatch(channel_id)
+        return None
+
+    async def dial(self, cb: CallbackRecord) -> CallbackOutcome:
+        """One attempt."""
+        agent = await self.free_agent(cb.service)
+        if agent is None:
+            return CallbackOutcome.AGENT_UNAVAILABLE
+        agent_leg = await self._leg(f"PJSIP/{agent}", "agent", cb, f'"Rappel {cb.service}" <{self.settings.asterisk.did}>')
+        if agent_leg is None:
+            return CallbackOutcome.AGENT_UNAVAILABLE
+        agent_id, agent_events = agent_leg
+        citizen_id = ""
+        bridge_id = ""
+        try:
+            intro = f"Rappel demandé. {cb.summary}" if cb.lang == "fr" else f"Callback requested. {cb.summary}"
+            path = await self.tts.ensure(intro, "fr")
+            with contextlib.suppress(AriError):
+                await self.ari.play(agent_id, f"sound:{path.with_suffix('')}")
+            pcm_seconds = path.stat().st_size / 32000
+            await asyncio.sleep(min(pcm_seconds, 12.0) + 0.3)
+            citizen_leg = await self._leg(f"PJSIP/{trunk_number(cb.number)}@trunk", "citizen", cb, f"Mairie <{self.settings.asterisk.did}>")
+            if citizen_leg is None:
+                return CallbackOutcome.NO_ANSWER
+            citizen_id, citizen_events = citizen_leg
+            bridge_id = await self.ari.create_bridge("mixing")
+            await self.ari.add_to_bridge(bridge_id, agent_id)
+            await self.ari.add_to_bridge(bridge_id, citizen_id)
+            log.info("callback %s connected", cb.id)
+            await _first_end(agent_events, citizen_events)
+            return CallbackOutcome.COMPLETED
+        except AriError:
+            return CallbackOutcome.FAILED
+        finally:
+            for ch in (agent_id, citizen_id):
+                if ch:
+                    await self.ari.hangup(ch)
+                    self.router.unwatch(ch)
+            if bridge_id:
+                await self.ari.destroy_bridge(bridge_id)
+
+
+async def _first_end(*queues: asyncio.Queue[AriEvent]) -> None:
+    async def ended(q: asyncio.Queue[AriEvent]) -> None:
+        while not isinstance(await q.get(), (ChannelDestroyed, ChannelHangupRequest, StasisEnd)):
+            pass
+
+    tasks = [asyncio.create_task(ended(q)) for q in queues]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()

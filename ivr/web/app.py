@@ -1,0 +1,151 @@
+"""The web application: ``create_app(ctx)`` for the bot process (or ``ivr web`` standalone)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from ivr.store.calls import CallRepository
+from ivr.store.stats import StatsRepository
+from ivr.store.users import UserRepository
+from ivr.web.auth import (
+    CSRF_COOKIE,
+    SESSION_MAX_AGE_S,
+    Forbidden,
+    LoginRequired,
+    Signer,
+    WebUser,
+    check_csrf,
+    csrf_token,
+    current_user,
+    role_allows,
+)
+from ivr.web.context import WebContext
+from ivr.web.queues import QueueMonitor
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class WebState:
+    """What every route reads from ``request.app.state.web``."""
+
+    ctx: WebContext
+    signer: Signer
+    templates: Jinja2Templates
+    users: UserRepository
+    calls: CallRepository
+    stats: StatsRepository
+    monitor: QueueMonitor | None
+
+
+def state(request: Request) -> WebState:
+    """Return the app's :class:`WebState`."""
+    web: WebState = request.app.state.web
+    return web
+
+
+async def _lookup(web: WebState, name: str) -> WebUser | None:
+    record = await web.users.get(name)
+    if record is None or not record.active:
+        return None
+    return WebUser(record.name, record.role)
+
+
+def require(role: str) -> Callable[[Request], Awaitable[WebUser]]:
+    """Return a dependency admitting users whose role is at least ``role``."""
+
+    async def dependency(request: Request) -> WebUser:
+        web = state(request)
+        user = await current_user(request, web.signer, lambda n: _lookup(web, n))
+        if user is None:
+            raise LoginRequired()
+        request.state.user = user
+        if not role_allows(user.role, role):
+            raise Forbidden(f"role {user.role} may not open this page")
+        return user
+
+    return dependency
+
+
+async def _csrf(request: Request) -> None:
+    await check_csrf(request, state(request).signer)
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """Render a page with the user and the CSRF token available to the template."""
+    web = state(request)
+    values.setdefault("user", getattr(request.state, "user", None))
+    values["csrf"] = csrf_token(request, web.signer)
+    values["city"] = web.ctx.settings.dialog.city_name
+    response: HTMLResponse = web.templates.TemplateResponse(request, template, values, status_code=status)
+    return response
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or "application/json" in accept or "text/event-stream" in accept
+
+
+def create_app(ctx: WebContext) -> FastAPI:
+    """Build the FastAPI application around ``ctx``."""
+    from ivr.web import routes_admin, routes_agent, routes_auth, routes_chat, routes_dialplan, routes_supervisor
+
+    monitor = QueueMonitor(ctx.ami, ctx.clock) if ctx.ami is not None else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if monitor is not None:
+            monitor.start()
+        try:
+            yield
+        finally:
+            if monitor is not None:
+                await monitor.stop()
+
+    app = FastAPI(title="Mairie — SVI", lifespan=lifespan, dependencies=[Depends(_csrf)],
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.web = WebState(
+        ctx=ctx, signer=Signer(ctx.settings.secrets.web_secret), templates=templates,
+        users=UserRepository(ctx.sessions), calls=CallRepository(ctx.sessions),
+        stats=StatsRepository(ctx.sessions), monitor=monitor,
+    )
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def csrf_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        token = getattr(request.state, "new_csrf", None)
+        if isinstance(token, str):
+            response.set_cookie(CSRF_COOKIE, state(request).signer.csrf_cookie(token), max_age=SESSION_MAX_AGE_S,
+                                httponly=True, samesite="strict", secure=ctx.secure_cookies)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _wants_json(request) or request.headers.get("hx-request"):
+            return JSONResponse({"error": "login required"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": str(exc) or "forbidden"}, status_code=403)
+        return render(request, "forbidden.html", status=403, message=str(exc))
+
+    for module in (routes_auth, routes_chat, routes_supervisor, routes_admin, routes_dialplan, routes_agent):
+        app.include_router(module.router)
+    return app

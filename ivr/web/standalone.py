@@ -1,0 +1,72 @@
+"""Build a :class:`WebContext` without the bot (``ivr web``, browser tests): real DB, KB and matcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from ivr.config import Settings
+from ivr.nlu.holder import KnowledgeHolder
+from ivr.nlu.matcher import Matcher, build_matcher
+from ivr.nlu.model import KnowledgeBase
+from ivr.store.db import Database, migrate
+from ivr.telephony.ami import AmiClient
+from ivr.web.context import LiveCalls, SendSms, WebContext
+from ivr.web.testing import FakeLiveCalls
+
+log = logging.getLogger(__name__)
+
+
+class MatcherBox:
+    """Holds the matcher for the knowledge base being served; rebuilt when it changes."""
+
+    def __init__(self, calibration: Path) -> None:
+        self.calibration = calibration
+        self._matcher: Matcher | None = None
+
+    def rebuild(self, kb: KnowledgeBase) -> None:
+        """Build a matcher for ``kb`` (reusing the loaded sentence encoder)."""
+        encoder = getattr(self._matcher, "encoder", None)
+        self._matcher = build_matcher(kb, self.calibration, encoder)
+
+    def __call__(self) -> Matcher:
+        """The current matcher."""
+        assert self._matcher is not None, "no knowledge base loaded yet"
+        return self._matcher
+
+
+def ami_client(settings: Settings) -> AmiClient:
+    """An AMI client for the configured local Asterisk (not yet connected)."""
+    a = settings.asterisk
+    return AmiClient(a.bind, a.ami_port, a.ami_user, settings.secrets.ami_password)
+
+
+@asynccontextmanager
+async def standalone_context(
+    settings: Settings,
+    *,
+    ami: AmiClient | None = None,
+    live: LiveCalls | None = None,
+    send_sms: SendSms | None = None,
+    knowledge_dir: Path | None = None,
+) -> AsyncIterator[WebContext]:
+    """Migrate the database, load the knowledge base and its matcher, and yield a context."""
+    await migrate(settings.database_url)
+    box = MatcherBox(settings.nlu.calibration_file)
+    holder = await asyncio.to_thread(
+        KnowledgeHolder, knowledge_dir or settings.paths.knowledge_dir, on_change=box.rebuild
+    )
+
+    async def on_publish() -> None:
+        issues = await asyncio.to_thread(holder.reload)
+        log.info("knowledge reloaded after publish (%d issue(s))", len(issues))
+
+    db = Database(settings.database_url)
+    try:
+        yield WebContext(settings=settings, sessions=db.sessions, knowledge=holder, matcher=box,
+                         live=live or FakeLiveCalls(), ami=ami, on_publish=on_publish, send_sms=send_sms)
+    finally:
+        await db.close()

@@ -1,0 +1,124 @@
+"""In-memory fakes for the web app's collaborators (tests, and ``ivr web`` without a running bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivr.config import Settings
+from ivr.nlu.types import Decision, MatchResult
+from ivr.web.context import LiveCallView, WebContext
+
+
+class FakeLiveCalls:
+    """A :class:`ivr.web.context.LiveCalls` whose calls and events the test sets by hand."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, LiveCallView] = {}
+        self._subscribers: set[asyncio.Queue[Mapping[str, Any]]] = set()
+
+    def active(self) -> list[LiveCallView]:
+        """The calls set with :meth:`start`, oldest first."""
+        return sorted(self.calls.values(), key=lambda c: c.started_at)
+
+    @property
+    def subscribers(self) -> int:
+        """How many consumers are listening right now."""
+        return len(self._subscribers)
+
+    async def subscribe(self) -> AsyncIterator[Mapping[str, Any]]:
+        """Yield every event emitted from now on."""
+        queue: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers.discard(queue)
+
+    def emit(self, event: Mapping[str, Any]) -> None:
+        """Send an event to every subscriber."""
+        for queue in list(self._subscribers):
+            queue.put_nowait(dict(event))
+
+    def start(self, call: LiveCallView) -> None:
+        """A call enters the bot (emits ``started``)."""
+        self.calls[call.call_id] = call
+        self.emit({"kind": "started", "call_id": call.call_id})
+
+    def hangup(self, call_id: str, outcome: str = "resolved") -> None:
+        """A call ends (emits ``hangup``)."""
+        self.calls.pop(call_id, None)
+        self.emit({"kind": "hangup", "call_id": call_id, "outcome": outcome})
+
+
+@dataclass
+class ScriptedMatcher:
+    """A matcher answering from a table (text -> result); anything else abstains."""
+
+    results: dict[str, MatchResult] = field(default_factory=dict)
+
+    def match(self, text: str, lang: str) -> MatchResult:
+        """The scripted verdict."""
+        return self.results.get(text, MatchResult(Decision.ABSTAIN, None, 0.0, lang, ()))
+
+
+@dataclass
+class RecordedSms:
+    """An SMS the fake outbox received."""
+
+    call_id: str
+    number: str
+    text: str
+
+
+class FakeSmsOutbox:
+    """Collects SMS instead of sending them; use ``outbox.send`` as ``WebContext.send_sms``."""
+
+    def __init__(self) -> None:
+        self.sent: list[RecordedSms] = []
+
+    async def send(self, call_id: str, number: str, text: str) -> int:
+        """Record the message."""
+        self.sent.append(RecordedSms(call_id, number, text))
+        return len(self.sent)
+
+
+def make_settings(tmp: Path, knowledge_src: Path | None = None, **sections: dict[str, Any]) -> Settings:
+    """Settings for a test: home, database and a copy of the knowledge base under ``tmp``."""
+    from ivr.config import PROJECT_ROOT, load_settings
+
+    src = knowledge_src or PROJECT_ROOT / "knowledge"
+    kb = tmp / "knowledge"
+    if not kb.exists():
+        shutil.copytree(src, kb)
+    dialplans = tmp / "dialplans"
+    if not dialplans.exists():
+        shutil.copytree(PROJECT_ROOT / "dialplans", dialplans)
+    paths = {"home": str(tmp / "home"), "knowledge_dir": str(kb), "dialplans_dir": str(dialplans)}
+    overrides: dict[str, Any] = {"paths": paths, "nlu": {"calibration_file": str(src / "calibration.toml")}}
+    for name, values in sections.items():
+        overrides.setdefault(name, {}).update(values)
+    return load_settings(overrides, environ={}, config_file=tmp / "none.toml")
+
+
+async def add_user(ctx: WebContext, name: str, role: str, password: str) -> None:
+    """Create an account directly in the context's database."""
+    from datetime import UTC, datetime
+
+    from ivr.store.users import UserRepository
+
+    await UserRepository(ctx.sessions).create(name, role, _hash(password), now=datetime.now(UTC))
+
+
+@functools.lru_cache(maxsize=64)
+def _hash(password: str) -> str:
+    """Argon2 is deliberately slow: hash each test password once per process."""
+    from ivr.web.auth import hash_password
+
+    return hash_password(password)

@@ -1,0 +1,125 @@
+"""Issue 5 end to end on the real Asterisk: a real caller UA, auto-answering agent softphones, real Kannel."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callhelpers import place_call, synth_wav, wait_for_event
+from conftest import agent_phone, phone, running_bot, write_tone
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+async def test_spoken_question_is_answered_after_barge_in(bot, engines, test_settings, tmp_path: Path) -> None:
+    q = await synth_wav(engines, "Bonjour, je voudrais refaire mon passeport.", "fr", tmp_path / "q.wav")
+    result = await place_call(test_settings, tmp_path, segments=[(2.0, q)], seconds=16)
+    assert result.established
+    barge = await wait_for_event(bot.hub, "barge_in")
+    assert barge.data["latency_s"] < 0.3
+    transcript = await wait_for_event(bot.hub, "transcript")
+    assert "passeport" in str(transcript.data["text"]).lower()
+    intent = await wait_for_event(bot.hub, "intent")
+    assert intent.data["intent"] == "passport"
+    assert intent.data["decision"] == "answer"
+    answer = await wait_for_event(bot.hub, "say", key="answer:passport")
+    assert "passeport" in str(answer.data["text"]).lower()
+    # the caller heard the answer: several seconds of bot speech after the question
+    assert result.heard_voiced_seconds > 6
+
+
+async def test_sms_with_the_link_reaches_kannel(bot, engines, kannel, test_settings, tmp_path: Path) -> None:
+    q = await synth_wav(engines, "Je voudrais refaire mon passeport.", "fr", tmp_path / "q.wav")
+    yes = await synth_wav(engines, "Oui, s'il vous plaît.", "fr", tmp_path / "yes.wav")
+    # the caller interrupts the answer to say yes to the SMS offer
+    await place_call(test_settings, tmp_path, segments=[(2.0, q), (11.0, yes)], seconds=20)
+    await wait_for_event(bot.hub, "sms", timeout=10)
+    for _ in range(100):
+        got = kannel.received()
+        if got:
+            break
+        await asyncio.sleep(0.2)
+    assert got, "no SMS reached the fake SMSC"
+    assert got[-1].receiver.endswith("612345678")
+    assert "villeneuve-sur-loire.example" in got[-1].text
+
+
+async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines, test_settings, tmp_path: Path) -> None:
+    q = await synth_wav(engines, "Je voudrais parler à un conseiller, s'il vous plaît.", "fr", tmp_path / "q.wav")
+    async with agent_phone(test_settings, tmp_path / "agent", "agent2") as agent:
+        call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=22))
+        transfer = await wait_for_event(bot.hub, "transfer", timeout=20, has=("summary",))
+        assert transfer.data["service"] == "accueil"
+        assert transfer.data["summary"]
+        incoming = await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=15)
+        result = await call
+    # the agent's phone shows the bot's summary as the caller-id name
+    assert "IVR:" in str(incoming.raw)
+    assert result.established
+
+
+async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_settings, tmp_path: Path) -> None:
+    q = await synth_wav(engines, "Je voudrais parler à un conseiller.", "fr", tmp_path / "q.wav")
+    await place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=20, dtmf=[(15.0, "1")])
+    cb_event = await wait_for_event(bot.hub, "callback", timeout=10)
+    assert cb_event.data["service"] == "accueil"
+    pending = await bot.scheduler.find(("pending",))
+    assert len(pending) == 1 and pending[0].number.endswith("612345678")
+    # now an agent logs in and the citizen's phone is reachable on the trunk: the scheduler dials
+    a = test_settings.asterisk
+    host, port = a.trunk_contact.split(":")
+    citizen_account = f"<sip:0612345678@{host}:{port}>;regint=0;answermode=auto"
+    (tmp_path / "citizen").mkdir()
+    write_tone(tmp_path / "citizen" / "voice.wav", 90, freq=500)
+    async with (
+        phone(tmp_path / "citizen", sip_host=host, sip_port=int(port), account=citizen_account, auto_answer=True,
+              source_wav=tmp_path / "citizen" / "voice.wav") as citizen,
+        agent_phone(test_settings, tmp_path / "agent", "agent3") as agent,
+    ):
+        # the agent is rung first (and hears the summary), then the citizen's phone rings
+        await agent.wait_event("CALL_ESTABLISHED", "CALL_RTPESTAB", "CALL_REMOTE_SDP", timeout=30)
+        await citizen.wait_event("CALL_ESTABLISHED", "CALL_RTPESTAB", "CALL_REMOTE_SDP", timeout=40)
+        await asyncio.sleep(2.0)
+        await agent.hangup()  # the conversation ends
+        for _ in range(100):
+            done = await bot.scheduler.find(("done",))
+            if done:
+                break
+            await asyncio.sleep(0.2)
+        assert done, f"callback not completed: {await bot.scheduler.find(('pending', 'dialling', 'failed'))}"
+        assert done[0].outcome == "completed"
+    heard, _ = citizen.recordings()
+    assert heard is not None  # the citizen's phone carried the call with the agent
+
+
+@pytest.mark.parametrize(
+    ("at", "key"),
+    [
+        (datetime(2026, 11, 22, 15, 0, tzinfo=PARIS), "greeting_closed"),  # a Sunday
+        (datetime(2026, 7, 14, 10, 0, tzinfo=PARIS), "greeting_holiday"),  # Bastille Day
+    ],
+)
+async def test_out_of_hours_greeting(asterisk, engines, test_settings, tmp_path: Path, at: datetime, key: str) -> None:
+    async with running_bot(test_settings, engines, at) as b:
+        await place_call(test_settings, tmp_path, seconds=4)
+        say = await wait_for_event(b.hub, "say")
+        assert say.data["key"] == key
+
+
+async def test_emergency_phrase_gets_the_emergency_path(bot, engines, test_settings, tmp_path: Path) -> None:
+    q = await synth_wav(engines, "Au secours, il y a le feu dans mon immeuble !", "fr", tmp_path / "q.wav")
+    await place_call(test_settings, tmp_path, segments=[(2.0, q)], seconds=25)
+    intent = await wait_for_event(bot.hub, "intent")
+    assert intent.data["decision"] == "emergency"
+    hangup = await wait_for_event(bot.hub, "hangup", timeout=15)
+    assert hangup.data["outcome"] == "emergency"
+    says = [e for e in bot.hub.history if e.kind == "say" and e.seq > intent.seq]
+    assert says and all(not e.data["interruptible"] for e in says)
+    assert any("18" in str(e.data["text"]) or "112" in str(e.data["text"]) for e in says)
+    assert not any(e.kind == "transfer" for e in bot.hub.history)
