@@ -120,6 +120,7 @@ class Bot:
     dialer: Any = None
     scheduler: Any = None
     outbox: Any = None
+    web: Any = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self) -> None:
@@ -142,6 +143,7 @@ async def start_bot(
     *,
     hub: EventHub | None = None,
     with_workers: bool = True,
+    with_web: bool = False,
     clock: Clock | None = None,
 ) -> Bot:
     """Start the media server and the Stasis app; returns once the app is registered."""
@@ -162,6 +164,10 @@ async def start_bot(
         from ivr.wiring import attach_router_handlers
 
         attach_router_handlers(bot)
+    if with_web:
+        from ivr.wiring import attach_web
+
+        await attach_web(bot)
     await bot.router.adopt_orphans()
     bot.tasks.append(asyncio.create_task(bot.router.run()))
     await asyncio.wait_for(ari.connected.wait(), 10)
@@ -170,7 +176,7 @@ async def start_bot(
 
 async def run_app(settings: Settings) -> None:
     """``ivr serve``: run until SIGTERM/SIGINT."""
-    bot = await start_bot(settings)
+    bot = await start_bot(settings, with_web=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

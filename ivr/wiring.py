@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -66,3 +67,57 @@ async def _retention(bot: Any, db: Database) -> None:
         except Exception:
             log.exception("retention purge failed")
         await asyncio.sleep(timedelta(hours=1).total_seconds())
+
+
+async def attach_web(bot: Any) -> None:
+    """Serve the agent console, dashboard, admin and chat from the bot's own event loop."""
+    import uvicorn
+
+    from ivr.call.live import HubLiveCalls
+    from ivr.telephony.ami import AmiClient
+    from ivr.tts.build import build_voices, voice_texts
+    from ivr.web.app import create_app
+    from ivr.web.context import WebContext
+
+    settings = bot.settings
+    a = settings.asterisk
+    ami = AmiClient(a.bind, a.ami_port, a.ami_user, settings.secrets.ami_password)
+    try:
+        await ami.connect()
+    except Exception:
+        log.exception("AMI not reachable: the dashboard will show no queue figures")
+    bot.closers.append(ami.close)
+
+    async def on_publish() -> None:
+        issues = bot.engines.holder.reload()
+        if any(i.severity == "error" for i in issues):
+            return
+        report = await build_voices(bot.engines.tts, voice_texts(settings))
+        log.info("knowledge published: %s", report)
+
+    async def send_sms(call_id: str, number: str, text: str) -> object:
+        if bot.outbox is None:
+            from ivr.errors import SmsError
+
+            raise SmsError("no SMS gateway configured", retryable=False)
+        return await bot.outbox.enqueue(call_id, number, text)
+
+    ctx = WebContext(
+        settings=settings,
+        sessions=bot.db.sessions,
+        knowledge=bot.engines.holder,
+        matcher=lambda: bot.engines.matcher,
+        live=HubLiveCalls(bot.hub),
+        ami=ami,
+        on_publish=on_publish,
+        send_sms=send_sms,
+        clock=bot.clock,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ctx), host=settings.web.host, port=settings.web.port, log_level="warning",
+                       lifespan="on")
+    )
+    # the bot process owns SIGTERM/SIGINT (uvicorn would otherwise capture them)
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    bot.tasks.append(asyncio.create_task(server.serve()))
+    bot.web = server

@@ -8,9 +8,10 @@ set -euo pipefail
 
 PACKAGES=(
     baresip-core sip-tester                                   # real SIP user agents for tests
-    kannel kannel-extras                                                    # SMS gateway (+ fake SMSC in tests)
+    kannel kannel-extras                                      # SMS gateway (+ fake SMSC in tests)
     chromium chromium-driver                                  # browser tests of the web consoles
     asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav   # prompts + real telephone speech for WER
+    asterisk-core-sounds-fr asterisk-core-sounds-en           # their transcripts (WER benchmark)
     sox zstd espeak-ng                                        # audio tools; zstd for the Asterisk cache
     postgresql postgresql-client                              # production database
     gcc libc6-dev python3-dev                                 # build of ttspico (SVOX Pico) from source

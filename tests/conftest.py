@@ -103,9 +103,6 @@ def engines(test_settings: Settings):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def bot(asterisk: AsteriskProcess, engines, test_settings: Settings) -> AsyncIterator:  # type: ignore[no-untyped-def]
     """The voicebot running in the test's event loop, recording every call event."""
-    from ivr.app import start_bot
-    from ivr.call.events import EventHub
-
     async with running_bot(test_settings, engines, OPEN_TIME) as b:
         yield b
 
@@ -140,7 +137,9 @@ async def phone(workdir: Path, **kwargs: object) -> AsyncIterator[BaresipUA]:
 
 
 @contextlib.asynccontextmanager
-async def agent_phone(settings: Settings, workdir: Path, name: str, host: str = "127.0.0.3") -> AsyncIterator[BaresipUA]:
+async def agent_phone(
+    settings: Settings, workdir: Path, name: str, host: str = "127.0.0.3"
+) -> AsyncIterator[BaresipUA]:
     """An auto-answering agent softphone registered to Asterisk with digest auth."""
     a = settings.asterisk
     port = _free_udp(host)
@@ -148,7 +147,7 @@ async def agent_phone(settings: Settings, workdir: Path, name: str, host: str = 
         f"<sip:{name}@{a.bind}:{a.sip_port}>;auth_pass={settings.secrets.agent_password};"
         f"outbound=\"sip:{a.bind}:{a.sip_port}\";regint=60;answermode=auto"
     )
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (test setup, a few bytes)
     tone = workdir / "agent-voice.wav"
     write_tone(tone, seconds=120)
     async with phone(workdir, sip_host=host, sip_port=port, account=account, auto_answer=True,

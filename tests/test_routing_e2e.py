@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from callhelpers import place_call, synth_wav, wait_for_event
 from conftest import agent_phone, phone, running_bot, write_tone
 

@@ -102,7 +102,8 @@ class AriCallbackDialer:
         agent = await self.free_agent(cb.service)
         if agent is None:
             return CallbackOutcome.AGENT_UNAVAILABLE
-        agent_leg = await self._leg(f"PJSIP/{agent}", "agent", cb, f'"Rappel {cb.service}" <{self.settings.asterisk.did}>')
+        did = self.settings.asterisk.did
+        agent_leg = await self._leg(f"PJSIP/{agent}", "agent", cb, f'"Rappel {cb.service}" <{did}>')
         if agent_leg is None:
             return CallbackOutcome.AGENT_UNAVAILABLE
         agent_id, agent_events = agent_leg
@@ -115,7 +116,9 @@ class AriCallbackDialer:
                 await self.ari.play(agent_id, f"sound:{path.with_suffix('')}")
             pcm_seconds = path.stat().st_size / 32000
             await asyncio.sleep(min(pcm_seconds, 12.0) + 0.3)
-            citizen_leg = await self._leg(f"PJSIP/{trunk_number(cb.number)}@trunk", "citizen", cb, f"Mairie <{self.settings.asterisk.did}>")
+            citizen_leg = await self._leg(
+                f"PJSIP/{trunk_number(cb.number)}@trunk", "citizen", cb, f"Mairie <{did}>"
+            )
             if citizen_leg is None:
                 return CallbackOutcome.NO_ANSWER
             citizen_id, citizen_events = citizen_leg

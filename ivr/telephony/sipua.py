@@ -225,7 +225,7 @@ class BaresipUA:
             await self.command("quit")
         if self._proc is not None:
             try:
-                await asyncio.wait_for(self._proc.wait(), 3)
+                await asyncio.wait_for(self._proc.wait(), 6)
             except TimeoutError:
                 self._proc.kill()
                 await self._proc.wait()

@@ -45,9 +45,14 @@ def voiced_seconds(path: Path, threshold: float = 300.0) -> tuple[float, float]:
     """(duration, seconds of 20 ms frames whose RMS exceeds ``threshold``) of a wav."""
     with wave.open(str(path)) as w:
         rate = w.getframerate()
-        a = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
-        if w.getnchannels() > 1:
-            a = a[:: w.getnchannels()]
+        channels = w.getnchannels()
+        raw = w.readframes(w.getnframes())
+    if not raw:
+        # a phone killed before closing its recording leaves a header that says "0 frames": read what is there
+        raw = path.read_bytes()[44:]
+    a = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.float64)
+    if channels > 1:
+        a = a[::channels]
     n = rate // 50
     frames = a[: len(a) // n * n].reshape(-1, n) if len(a) >= n else np.zeros((0, n))
     rms = np.sqrt((frames**2).mean(axis=1)) if len(frames) else np.zeros(0)

@@ -1,0 +1,61 @@
+"""Barge-in at the player: an interruptible prompt stops at once, queued audio is dropped; legal notices don't."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from ivr.audio.frame import AudioFrame
+from ivr.clock import SystemClock
+from ivr.playback.player import FRAME_BYTES, Player
+
+
+class CollectingMedia:
+    """A media connection that records what the bot sent (non-silent frames counted apart)."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.closed = False
+
+    async def frames(self) -> AsyncIterator[AudioFrame]:  # pragma: no cover - not used
+        if False:
+            yield AudioFrame(b"")
+
+    async def send(self, pcm: bytes) -> None:
+        self.sent.append(pcm)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+    def voiced(self) -> int:
+        return sum(1 for f in self.sent if any(f))
+
+
+TONE = b"\x10\x27" * (16000 * 2)  # 2 s of a constant non-zero signal
+
+
+async def test_interrupt_stops_within_the_lead_and_drops_the_queue() -> None:
+    media = CollectingMedia()
+    player = Player(media, SystemClock(), lead_s=0.06)
+    task = asyncio.create_task(player.play(TONE, key="answer", interruptible=True))
+    await asyncio.sleep(0.5)
+    assert player.interrupt() is True
+    result = await task
+    await player.aclose()
+    assert result.completed is False
+    # about 0.5 s + the 60 ms lead was sent, never the remaining 1.5 s
+    assert 0.35 <= media.voiced() * 0.02 <= 0.75
+    # the line keeps carrying (silent) frames after the stop
+    assert media.sent[-1] == b"\x00" * FRAME_BYTES
+
+
+async def test_non_interruptible_prompt_plays_to_the_end() -> None:
+    media = CollectingMedia()
+    player = Player(media, SystemClock(), lead_s=0.06)
+    task = asyncio.create_task(player.play(TONE[: 32000 // 2], key="emergency", interruptible=False))
+    await asyncio.sleep(0.1)
+    assert player.interrupt() is False
+    result = await task
+    await player.aclose()
+    assert result.completed is True
+    assert media.voiced() == 25  # 0.5 s = 25 frames of 20 ms, all of them
