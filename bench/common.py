@@ -127,7 +127,7 @@ class Question:
 
 async def synth_questions(engines: Any, workdir: Path) -> list[Question]:
     """The caller's voices: the bot's own TTS (16 kHz wavs)."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     out = []
     for i, (text, intent) in enumerate(QUESTIONS):
         pcm = await engines.tts.synthesize(text, "fr")
@@ -174,19 +174,19 @@ def measure(heard: Path, sent: Path | None, asks: list[tuple[float, Question]], 
     offset = (len(s) - len(h)) * FRAME_S if len(s) else 0.0
     turns = []
     for at, q in asks:
-        end = at + q.seconds
+        end = float(at + q.seconds)
         if len(s):
             lo, hi = int(at / FRAME_S), min(len(s), int((at + q.seconds + 0.5) / FRAME_S))
             loud = np.nonzero(s[lo:hi] > BOT_RMS)[0]
             if len(loud):
-                end = (lo + loud[-1] + 1) * FRAME_S
-        t = Turn(q.text, True, question_end_s=round(end, 3))
+                end = float(lo + loud[-1] + 1) * FRAME_S
+        t = Turn(q.text, True, question_end_s=round(float(end), 3))
         # the caller's own voice heard back: energy during the question once the greeting was interrupted
         a, b = int((at + 1.0 - offset) / FRAME_S), int((end - offset) / FRAME_S)
         if b > a > 0 and float((h[a:b] > BOT_RMS).mean()) > 0.5:
             t.echo = True
             t.notes.append("heard audio during the question (echo or greeting not interrupted)")
-        start = max(0, int(round((end - offset) / FRAME_S)))
+        start = max(0, int((end - offset) / FRAME_S + 0.5))
         loud = np.nonzero(h[start:] > BOT_RMS)[0]
         if len(loud):
             t.latency_s = round(float(loud[0]) * FRAME_S, 3)

@@ -160,6 +160,12 @@ async def start_bot(
     actions = await attach_side_services(bot) if with_workers else None
     services = build_services(settings, eng, ari, hub, actions=actions, clock=clock)
     bot.router = StasisRouter(services, ari, media)
+    from ivr.call.assist import LiveAssist
+
+    async def assist(channel_id: str, events: Any, lang: str) -> None:
+        await LiveAssist(services, ari, media, eng.holder.kb).run(channel_id, events, lang)
+
+    services.assist = assist
     if with_workers:
         from ivr.wiring import attach_router_handlers
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ivr.asr.evaluation import load_prompts, prompt_wav, word_error_rate
@@ -72,11 +73,18 @@ async def test_stream_interface_and_prompt(stt: WhisperStt) -> None:
 async def test_concurrent_calls_are_batched(stt: WhisperStt) -> None:
     pcms = [read_wav(prompt_wav("en", n)) for n in _names("en", ENGLISH)[:3]]
     worker = stt.worker("en")
-    before = len(worker.batches)
     singles = [(await stt.transcribe(p, "en")).text for p in pcms]
-    results = await asyncio.gather(*(stt.transcribe(p, "en") for p in pcms))
-    assert [r.text for r in results] == singles  # batching changes nothing in the output
-    assert max(worker.batches[before + len(pcms):]) > 1
+    before = len(worker.batches)
+    # utterances from several calls arriving while the worker is busy are decoded together
+    audios = [np.frombuffer(p, dtype="<i2").astype(np.float32) / 32768.0 for p in pcms]
+    futures = [worker.submit(a, None) for a in [audios[0], *audios]]
+    texts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+    assert list(texts[1:]) == singles  # batching changes nothing in the output
+    for _ in range(50):  # the worker records a batch's size just after resolving its futures
+        if sum(worker.batches[before:]) >= len(futures):
+            break
+        await asyncio.sleep(0.02)
+    assert max(worker.batches[before:]) > 1
 
 
 async def test_silence_and_bad_language(stt: WhisperStt) -> None:

@@ -17,7 +17,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 async def test_spoken_question_is_answered_after_barge_in(bot, engines, test_settings, tmp_path: Path) -> None:
-    q = await synth_wav(engines, "Bonjour, je voudrais refaire mon passeport.", "fr", tmp_path / "q.wav")
+    q = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "q.wav")
     result = await place_call(test_settings, tmp_path, segments=[(2.0, q)], seconds=16)
     assert result.established
     barge = await wait_for_event(bot.hub, "barge_in")
@@ -34,10 +34,9 @@ async def test_spoken_question_is_answered_after_barge_in(bot, engines, test_set
 
 
 async def test_sms_with_the_link_reaches_kannel(bot, engines, kannel, test_settings, tmp_path: Path) -> None:
-    q = await synth_wav(engines, "Je voudrais refaire mon passeport.", "fr", tmp_path / "q.wav")
-    yes = await synth_wav(engines, "Oui, s'il vous plaît.", "fr", tmp_path / "yes.wav")
-    # the caller interrupts the answer to say yes to the SMS offer
-    await place_call(test_settings, tmp_path, segments=[(2.0, q), (11.0, yes)], seconds=20)
+    q = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "q.wav")
+    # the caller interrupts the answer and accepts the SMS offer with the keypad (1 = yes)
+    await place_call(test_settings, tmp_path, segments=[(2.0, q)], dtmf=[(11.0, "1")], seconds=18)
     await wait_for_event(bot.hub, "sms", timeout=10)
     for _ in range(100):
         got = kannel.received()
@@ -51,12 +50,21 @@ async def test_sms_with_the_link_reaches_kannel(bot, engines, kannel, test_setti
 
 async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines, test_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Je voudrais parler à un conseiller, s'il vous plaît.", "fr", tmp_path / "q.wav")
+    later = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "later.wav")
     async with agent_phone(test_settings, tmp_path / "agent", "agent2") as agent:
-        call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=22))
+        call = asyncio.create_task(
+            place_call(test_settings, tmp_path / "caller", segments=[(2.0, q), (17.0, later)], seconds=28)
+        )
         transfer = await wait_for_event(bot.hub, "transfer", timeout=20, has=("summary",))
         assert transfer.data["service"] == "accueil"
         assert transfer.data["summary"]
         incoming = await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=15)
+        # live assist: the citizen's words while talking to the agent are transcribed, with a suggestion
+        heard = await wait_for_event(bot.hub, "agent_transcript", timeout=25, speaker="caller")
+        assert "passeport" in str(heard.data["text"]).lower()
+        suggestion = await wait_for_event(bot.hub, "suggestion", timeout=10)
+        assert suggestion.data["intent"] == "passport"
+        assert suggestion.data["link"]
         result = await call
     # the agent's phone shows the bot's summary as the caller-id name
     assert "IVR:" in str(incoming.raw)
@@ -112,7 +120,7 @@ async def test_out_of_hours_greeting(asterisk, engines, test_settings, tmp_path:
 
 
 async def test_emergency_phrase_gets_the_emergency_path(bot, engines, test_settings, tmp_path: Path) -> None:
-    q = await synth_wav(engines, "Au secours, il y a le feu dans mon immeuble !", "fr", tmp_path / "q.wav")
+    q = await synth_wav(engines, "Appelez les pompiers, ma maison brûle !", "fr", tmp_path / "q.wav")
     await place_call(test_settings, tmp_path, segments=[(2.0, q)], seconds=25)
     intent = await wait_for_event(bot.hub, "intent")
     assert intent.data["decision"] == "emergency"

@@ -78,4 +78,6 @@ class BotServices:
     actions: CallActions | None = None
     media_host: str = "127.0.0.1:9092"
     on_call_start: Callable[[str], Awaitable[None]] | None = None
+    assist: Callable[[str, Any, str], Awaitable[None]] | None = None
+    """Live assist for a transferred call: ``assist(channel_id, call_events, lang)`` runs until hang-up."""
     extra: dict[str, Any] = field(default_factory=dict)

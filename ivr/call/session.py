@@ -16,7 +16,7 @@ from ivr.call.services import BotServices
 from ivr.call.state import CallState, CallStateMachine
 from ivr.dialog import actions as act
 from ivr.dialog import events as dev
-from ivr.errors import AriError, IvrError
+from ivr.errors import AriError, AriNotFound, IvrError
 from ivr.logctx import call_id_var
 from ivr.playback.player import Player
 from ivr.telephony.media import MediaConnection
@@ -38,6 +38,9 @@ class _Utterance:
     asr_s: float
     ended_at: float
 
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+"""Work that outlives the session (live assist of a transferred call)."""
 
 Input = _Hangup | _Utterance | dev.NoInput | dev.Dtmf | dev.QueueExited
 
@@ -74,6 +77,7 @@ class CallSession:
         self._speculative: asyncio.Task[_Utterance] | None = None
         self._speech_started_at: float | None = None
         self._listening = False
+        self._hung_up = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.barge_ins: list[float] = []
         """Seconds from speech onset (audio time) to the prompt being stopped, per barge-in."""
@@ -90,6 +94,7 @@ class CallSession:
 
     def on_hangup(self) -> None:
         """The caller hung up (or the channel left Stasis)."""
+        self._hung_up = True
         if self._player is not None:
             self._player.stop()
         self._inbox.put_nowait(_Hangup())
@@ -116,9 +121,15 @@ class CallSession:
             self.outcome = self.outcome or "abandoned"
             raise
         except AriError as exc:
-            # usually the caller hung up while we were talking to Asterisk
-            log.info("call ended during an ARI operation (%s)", exc.code)
-            self.outcome = self.outcome or "abandoned"
+            # usually the caller hung up while we were talking to Asterisk; if not, a human takes over
+            if self._hung_up or isinstance(exc, AriNotFound):
+                log.info("call ended during an ARI operation (%s)", exc.code)
+                self.outcome = self.outcome or "abandoned"
+            else:
+                log.warning("ARI operation failed mid-call: %s", exc.message)
+                self.outcome = "failed"
+                await self.events.emit("error", code=exc.code)
+                await self._fallback_to_human()
         except Exception as exc:
             log.exception("call failed")
             self.outcome = "failed"
@@ -254,6 +265,10 @@ class CallSession:
         await ari.continue_in_dialplan(self.channel_id, "ivr-queue", t.service)
         self.sm.fire("handoff")
         self.outcome = "transferred"
+        if self.s.assist is not None:
+            task: asyncio.Task[None] = asyncio.ensure_future(self.s.assist(self.channel_id, self.events, self.lang))
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
 
     async def _schedule_callback(self, cb: act.ScheduleCallback) -> None:
         if self.s.actions is not None:

@@ -160,6 +160,13 @@ class AriClient:
         with contextlib.suppress(AriNotFound):
             await self.request("DELETE", f"/bridges/{bridge_id}")
 
+    async def snoop(self, channel_id: str, *, spy: str, app_args: str = "snoop") -> str:
+        """A snoop channel hearing ``channel_id`` (``spy=in``: what it says, ``out``: what it hears)."""
+        res = await self.request(
+            "POST", f"/channels/{channel_id}/snoop", {"spy": spy, "app": self.app, "appArgs": app_args}
+        )
+        return str(res["id"])
+
     async def create_channel(
         self, endpoint: str, *, app_args: str = "", channel_id: str = "", formats: str = "ulaw"
     ) -> str:

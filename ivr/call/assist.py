@@ -1,0 +1,90 @@
+"""Live assist: both sides of an agent's call transcribed live, with knowledge-base suggestions.
+
+The caller's channel is snooped twice (``in``: the citizen's voice; ``out``: what the citizen hears, i.e. the
+agent); each snoop is bridged to an AudioSocket leg and runs through the same VAD and ASR as the bot. Speech
+heard before an agent is bridged (hold music, queue announcements) is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from ivr.call.events import CallEvents
+from ivr.call.services import BotServices
+from ivr.errors import AriError, IvrError
+from ivr.nlu.types import Decision
+from ivr.telephony.audiosocket import AudioSocketServer
+from ivr.telephony.medialeg import attach_media
+from ivr.vad.events import SpeechEnded
+from ivr.vad.segmenter import Segmenter
+
+log = logging.getLogger(__name__)
+
+SIDES = (("in", "caller"), ("out", "agent"))
+
+
+class LiveAssist:
+    """Runs for one transferred call until its channel is gone."""
+
+    def __init__(self, services: BotServices, ari: Any, media: AudioSocketServer, kb: Any) -> None:
+        self.s = services
+        self.ari = ari
+        self.media = media
+        self.kb = kb
+        self._suggested: set[str] = set()
+
+    async def run(self, channel_id: str, events: CallEvents, lang: str) -> None:
+        """Transcribe both sides until hang-up; never raises."""
+        tasks = [asyncio.create_task(self._side(channel_id, spy, speaker, events, lang)) for spy, speaker in SIDES]
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _side(self, channel_id: str, spy: str, speaker: str, events: CallEvents, lang: str) -> None:
+        try:
+            snoop_id = await self.ari.snoop(channel_id, spy=spy)
+            leg = await attach_media(self.ari, self.media, snoop_id, self.s.media_host)
+        except (AriError, IvrError) as exc:
+            log.info("live assist unavailable for %s side: %s", speaker, exc.code)
+            return
+        detector = self.s.new_detector()
+        segmenter = Segmenter(self.s.settings.vad)
+        segmenter.disarm_no_input()
+        try:
+            async for frame in leg.connection.frames():
+                for ev in segmenter.process(frame, detector.probability(frame)):
+                    if isinstance(ev, SpeechEnded):
+                        await self._utterance(channel_id, ev.audio, speaker, events, lang)
+        finally:
+            await leg.detach(self.ari)
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(snoop_id)
+
+    async def _utterance(self, channel_id: str, audio: bytes, speaker: str, events: CallEvents, lang: str) -> None:
+        try:
+            peer = await self.ari.get_variable(channel_id, "BRIDGEPEER")
+        except AriError:
+            return
+        if not peer:
+            return  # still waiting in the queue: hold music and announcements are not the agent
+        try:
+            result = await self.s.stt.transcribe(audio, lang, self.s.vocabulary(lang))
+        except IvrError:
+            return
+        text = str(result.text).strip()
+        if not text:
+            return
+        await events.emit("agent_transcript", speaker=speaker, text=text)
+        match = self.s.match(text, lang)
+        if match.decision is not Decision.ANSWER or match.intent is None or match.intent in self._suggested:
+            return
+        intent = self.kb.intents.get(match.intent)
+        if intent is None or intent.kind != "answer":
+            return
+        self._suggested.add(match.intent)
+        answer = intent.answers.get(lang) or intent.answers.get("fr")
+        link = intent.follow_up.link
+        await events.emit(
+            "suggestion", intent=match.intent, text=answer.chat if answer else "", link=link, score=match.score
+        )
