@@ -50,7 +50,7 @@ def normalize(text: str, lang: str, fold_ez: bool = False) -> str:
     hears "composez", "composer" and "composé" alike and the reference transcripts mix them up too.
     """
     import jiwer
-    from num2words import num2words  # type: ignore[import-untyped]  # ships no type hints
+    from num2words import num2words  # untyped (mypy override in pyproject)
 
     text = _NUMBER.sub(lambda m: " " + num2words(int(m.group()), lang=lang) + " ", text.lower())
     text = re.sub(r"[’'\-]", " ", text)

