@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -125,20 +126,28 @@ async def one_level(
         "calls": n,
         "turns": len(turns),
         "established": sum(all(t.established for t in call) for call in per_call),
-        "calls_answered": sum(any(t.latency_s is not None for t in call) for call in per_call),
-        "turns_answered": len(latencies),
+        "calls_heard_reply": sum(any(t.latency_s is not None for t in call) for call in per_call),
+        "turns_measured": len(latencies),
+        "turns_unmeasurable": sum("unmeasurable" in t.notes for t in turns),
         "bot_calls": len(bot_calls),
         "bot_media_failed": sum(not any(e.kind == "say" for e in evs) for evs in bot_calls.values()),
         "bot_answers": sum(e.kind == "say" and str(e.data.get("key", "")).startswith("answer:") for e in events),
+        "bot_no_input_reprompts": sum(e.kind == "no_input" for e in events),
         "bot_errors": [dict(e.data) for e in events if e.kind == "error"],
-        "echo_detected": sum(t.echo for t in turns),
+        "audio_during_question": sum(t.echo for t in turns),
+        "turns_with_stream_gaps": sum(any("gaps" in n for n in t.notes) for t in turns),
+        "asterisk_alive": st.asterisk.proc.pid() is not None and st.asterisk.ari_ready(),
         "latency_s": stats(latencies),
         "bot_breakdown_s": breakdown_stats(bot_breakdown(events)),
         "resources": sampler.report(),
         "wall_s": round(time.monotonic() - t0, 1),
-        "turn_details": [{"call": i, "question": t.question, "latency_s": t.latency_s, "notes": t.notes}
+        "turn_details": [{"call": i, "question": t.question, "latency_s": t.latency_s, "align_s": t.align_s,
+                          "rtp_gap_s": t.rtp_gap_s, "notes": t.notes}
                          for i, call in enumerate(per_call) for t in call],
     }
+    if level["established"] < n:  # what Asterisk holds when calls go unanswered
+        with contextlib.suppress(Exception):
+            level["asterisk_channels"] = (await asyncio.to_thread(st.asterisk.cli, "core show channels")).strip()
     return level
 
 
@@ -168,7 +177,7 @@ async def main(argv: list[str]) -> int:
         "cpu_cores": psutil.cpu_count(),
         "target": {"calls": TARGET_LEVEL, "p95_s": TARGET_P95,
                    "met": None if target is None else bool(target["latency_s"].get("p95", 1e9) <= TARGET_P95
-                                                           and target["calls_answered"] == TARGET_LEVEL)},
+                                                           and target["bot_answers"] >= TARGET_LEVEL)},
         "levels": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -179,8 +188,9 @@ async def main(argv: list[str]) -> int:
     return 0
 
 
-HEADER = (f"{'calls':>5} {'answered':>8} {'p50':>6} {'p95':>6} {'max':>6} {'asr p50':>7} {'bot cpu':>7} {'max':>6} "
-          f"{'ast cpu':>7} {'bot rss':>8} {'failed':>6}")
+HEADER = (f"{'calls':>5} {'answers':>8} {'measured':>8} {'p50':>6} {'p95':>6} {'max':>6} {'asr p50':>7} "
+          f"{'bot cpu':>7} {'max':>6} "
+          f"{'ast cpu':>7} {'bot rss':>8} {'failed':>6} {'no-input':>8}")
 
 
 def print_row(level: dict[str, Any], flush: bool = False) -> None:
@@ -191,11 +201,13 @@ def print_row(level: dict[str, Any], flush: bool = False) -> None:
     def f(v: object, unit: str = "") -> str:
         return f"{v:.2f}{unit}" if isinstance(v, int | float) else "-"
 
-    print(f"{level['calls']:>5} {str(level['calls_answered']) + '/' + str(level['calls']):>8} "
+    print(f"{level['calls']:>5} {str(level['bot_answers']) + '/' + str(level['calls']):>8} "
+          f"{level['turns_measured']:>8} "
           f"{f(s.get('p50')):>6} {f(s.get('p95')):>6} {f(s.get('max')):>6} {f(asr.get('p50')):>7} "
           f"{f(r['bot']['cpu_mean_pct']):>7} {f(r['bot']['cpu_max_pct']):>6} "
           f"{f(r.get('asterisk', {}).get('cpu_mean_pct')):>7} "
-          f"{f(r['bot']['peak_rss_mb']):>8} {level['bot_media_failed']:>6}", flush=flush)
+          f"{f(r['bot']['peak_rss_mb']):>8} {level['bot_media_failed']:>6} {level['bot_no_input_reprompts']:>8}",
+          flush=flush)
 
 
 if __name__ == "__main__":

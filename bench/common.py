@@ -158,11 +158,16 @@ class Turn:
     """End of the caller's speech -> first bot audio heard; None if nothing was heard after it."""
     question_end_s: float | None = None
     echo: bool = False
-    """The caller's own voice was heard back (should never happen)."""
+    """Audio heard during the question: the caller's own voice, hold music, or a greeting not interrupted."""
+    align_s: float | None = None
+    """Where the heard file starts on the sent file's time line (aligned on the call's end)."""
+    rtp_gap_s: float | None = None
+    """Call established -> first RTP packet heard (the same quantity, from baresip's events)."""
     notes: list[str] = field(default_factory=list)
 
 
-def measure(heard: Path, sent: Path | None, asks: list[tuple[float, Question]], call_seconds: float) -> list[Turn]:
+def measure(heard: Path, sent: Path | None, asks: list[tuple[float, Question]], rtp_gap: float | None = None,
+            ) -> list[Turn]:
     """Latency of each question on the heard recording.
 
     Both sndfile recordings end when the call closes, and baresip keeps receiving 20 ms packets from Asterisk
@@ -180,12 +185,20 @@ def measure(heard: Path, sent: Path | None, asks: list[tuple[float, Question]], 
             loud = np.nonzero(s[lo:hi] > BOT_RMS)[0]
             if len(loud):
                 end = float(lo + loud[-1] + 1) * FRAME_S
-        t = Turn(q.text, True, question_end_s=round(float(end), 3))
+        t = Turn(q.text, True, question_end_s=round(float(end), 3), align_s=round(offset, 3), rtp_gap_s=rtp_gap)
+        if rtp_gap is not None and abs(offset - rtp_gap) > 0.2:
+            t.notes.append(f"heard stream has {offset - rtp_gap:.2f} s of gaps after the start")
+            if abs(offset - rtp_gap) > 0.5:  # the time lines cannot be lined up: no figure rather than a wrong one
+                t.notes.append("unmeasurable")
+                turns.append(t)
+                continue
         # the caller's own voice heard back: energy during the question once the greeting was interrupted
         a, b = int((at + 1.0 - offset) / FRAME_S), int((end - offset) / FRAME_S)
         if b > a > 0 and float((h[a:b] > BOT_RMS).mean()) > 0.5:
             t.echo = True
-            t.notes.append("heard audio during the question (echo or greeting not interrupted)")
+            t.notes.append("heard audio during the question (own voice, hold music or greeting not interrupted)")
+            turns.append(t)
+            continue
         start = max(0, int((end - offset) / FRAME_S + 0.5))
         loud = np.nonzero(h[start:] > BOT_RMS)[0]
         if len(loud):
@@ -204,7 +217,9 @@ async def ask(settings: Settings, workdir: Path, asks: list[tuple[float, Questio
     heard, sent = call.ua.recordings() if call.ua is not None else (None, None)
     if not result.established or heard is None:
         return [Turn(q.text, result.established, notes=["no recording"]) for _, q in asks]
-    return measure(heard, sent, asks, seconds)
+    at = {e.type: e.at for e in reversed(result.events)}
+    gap = round(at["CALL_RTPESTAB"] - at["CALL_ESTABLISHED"], 3) if "CALL_RTPESTAB" in at else None
+    return measure(heard, sent, asks, gap)
 
 
 def bot_breakdown(history: list[CallEvent]) -> list[dict[str, float]]:

@@ -89,6 +89,7 @@ async def main(argv: list[str]) -> int:
                 rows_bd = bot_breakdown(events)
                 row = {"call": calls, "warmup": calls < args.warmup, "question": q.text, "expected_intent": q.intent,
                        "question_end_s": turn.question_end_s, "latency_s": turn.latency_s, "echo": turn.echo,
+                       "align_s": turn.align_s, "rtp_gap_s": turn.rtp_gap_s,
                        "notes": turn.notes, **call_summary(events), "bot": rows_bd}
                 rows.append(row)
                 calls += 1

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.config import PROJECT_ROOT, Settings, load_settings
+from ivr.config import PROJECT_ROOT, Settings
 from ivr.telephony.asterisk.process import AsteriskProcess
 from ivr.telephony.sipua import BaresipUA, UaConfig, free_port
+from ivr.testing.lab import isolated_settings
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -50,21 +51,10 @@ OPEN_TIME = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 @pytest.fixture(scope="session")
 def test_settings(test_home: Path, kannel: object) -> Settings:
     """Settings on free ports (a developer's `ivr up` may be running on the default ones)."""
-    rtp = 20000 + (free_port() % 2000) * 10
-    return load_settings(
+    return isolated_settings(
+        test_home,
         {
-            "paths": {"home": str(test_home)},
-            "asterisk": {
-                "sip_port": _free_udp("127.0.0.1"),
-                "ari_port": free_port(),
-                "ami_port": free_port(),
-                "audiosocket_port": free_port(),
-                "trunk_contact": f"127.0.0.2:{_free_udp('127.0.0.2')}",
-                "rtp_start": rtp,
-                "rtp_end": rtp + 400,
-                "queue_timeout_s": 25,
-            },
-            "web": {"port": free_port()},
+            "asterisk": {"queue_timeout_s": 25},
             "dialog": {"callback_poll_s": 1.0, "callback_retry_s": 5.0},
             "sms": {
                 "gateway": "kannel",
@@ -73,7 +63,6 @@ def test_settings(test_home: Path, kannel: object) -> Settings:
                 "password": kannel.password,  # type: ignore[attr-defined]
             },
         },
-        environ={},
     )
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass
 
 from ivr.call.services import Ari
 from ivr.errors import AriError
 from ivr.telephony.audiosocket import AudioSocketConnection, AudioSocketServer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,6 +31,20 @@ class MediaLeg:
             await ari.destroy_bridge(self.bridge_id)
 
 
+async def _add(ari: Ari, bridge_id: str, channel_id: str, attempts: int = 20) -> None:
+    """Add a channel to a bridge; a channel Asterisk has not finished putting in Stasis gets a moment."""
+    for attempt in range(attempts):
+        try:
+            await ari.add_to_bridge(bridge_id, channel_id)
+            return
+        except AriError as exc:
+            # 422/409: "not in Stasis application" / "busy" while Stasis is still starting for it
+            if getattr(exc, "status", 0) not in (409, 422) or attempt == attempts - 1:
+                raise
+            log.debug("bridge add of %s deferred: %s", channel_id, exc.message)
+            await asyncio.sleep(0.05)
+
+
 async def attach_media(ari: Ari, server: AudioSocketServer, channel_id: str, host: str) -> MediaLeg:
     """Bridge ``channel_id`` with a new AudioSocket leg and wait for Asterisk to connect."""
     bridge_id = await ari.create_bridge("mixing")
@@ -34,8 +52,8 @@ async def attach_media(ari: Ari, server: AudioSocketServer, channel_id: str, hos
     ext_id = ""
     try:
         ext_id = await ari.external_media(host=host, data=call_uuid, fmt="slin16")
-        await ari.add_to_bridge(bridge_id, ext_id)
-        await ari.add_to_bridge(bridge_id, channel_id)
+        await _add(ari, bridge_id, ext_id)
+        await _add(ari, bridge_id, channel_id)
         conn = await server.wait_for(call_uuid)
     except BaseException:
         if ext_id:

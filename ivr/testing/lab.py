@@ -1,0 +1,36 @@
+"""Settings for a private lab (tests, benchmarks, demos): everything on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from ivr.config import Settings, load_settings
+from ivr.telephony.sipua import free_port
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settings:
+    """Settings rooted at ``home`` on free ports, so a developer's ``ivr up`` on the defaults is not disturbed."""
+    rtp = 20000 + (free_port() % 2000) * 10
+    layers: dict[str, Any] = {
+        "paths": {"home": str(home)},
+        "asterisk": {
+            "sip_port": free_port("127.0.0.1", socket.SOCK_DGRAM),
+            "ari_port": free_port(),
+            "ami_port": free_port(),
+            "audiosocket_port": free_port(),
+            "trunk_contact": f"127.0.0.2:{free_port('127.0.0.2', socket.SOCK_DGRAM)}",
+            "rtp_start": rtp,
+            "rtp_end": rtp + 400,
+        },
+        "web": {"port": free_port()},
+    }
+    return load_settings(_merge(layers, extra or {}), environ={})
