@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import statistics
 import sys
 import wave
@@ -28,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from ivr.audio.wav import write_wav  # noqa: E402
 from ivr.call.events import CallEvent  # noqa: E402
-from ivr.config import Settings, load_settings  # noqa: E402
+from ivr.config import Settings  # noqa: E402
 from ivr.telephony.asterisk.process import AsteriskProcess  # noqa: E402
-from ivr.telephony.sipua import free_port  # noqa: E402
 from ivr.telephony.testcall import TestCall  # noqa: E402
+from ivr.testing.lab import isolated_settings  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 OPEN_TIME = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
@@ -55,30 +54,9 @@ QUESTIONS: list[tuple[str, str]] = [
 ]
 
 
-def _free_udp(host: str) -> int:
-    return free_port(host, socket.SOCK_DGRAM)
-
-
 def make_settings(home: Path) -> Settings:
     """Settings on free ports (a developer's ``ivr up`` may be running on the default ones), no SMS."""
-    rtp = 20000 + (free_port() % 2000) * 10
-    return load_settings(
-        {
-            "paths": {"home": str(home)},
-            "asterisk": {
-                "sip_port": _free_udp("127.0.0.1"),
-                "ari_port": free_port(),
-                "ami_port": free_port(),
-                "audiosocket_port": free_port(),
-                "trunk_contact": f"127.0.0.2:{_free_udp('127.0.0.2')}",
-                "rtp_start": rtp,
-                "rtp_end": rtp + 400,
-            },
-            "web": {"port": free_port()},
-            "sms": {"gateway": "none"},
-        },
-        environ={},
-    )
+    return isolated_settings(home, {"sms": {"gateway": "none"}})
 
 
 @dataclass

@@ -323,7 +323,8 @@ class CallSession:
             pending = asyncio.create_task(self._deliver(ev, task))
             self._tasks.add(pending)
             pending.add_done_callback(self._tasks.discard)
-        elif isinstance(ev, NoInput) and self._listening:
+        elif isinstance(ev, NoInput) and self._listening and not self._tasks:
+            # silence while an utterance is still being recognised is not "no input"
             self._inbox.put_nowait(dev.NoInput())
 
     async def _deliver(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> None:
@@ -336,6 +337,8 @@ class CallSession:
             return
         if utt.text.strip():
             self._inbox.put_nowait(utt)
+        elif self._listening:
+            self._segmenter.arm_no_input()  # nothing understood: the silence clock starts again
 
     async def _recognise(self, audio: bytes, ended_at: float) -> _Utterance:
         t0 = self.s.clock.monotonic()

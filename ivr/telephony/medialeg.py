@@ -31,7 +31,7 @@ class MediaLeg:
             await ari.destroy_bridge(self.bridge_id)
 
 
-async def _add(ari: Ari, bridge_id: str, channel_id: str, attempts: int = 20) -> None:
+async def _add(ari: Ari, bridge_id: str, channel_id: str, attempts: int = 60) -> None:
     """Add a channel to a bridge; a channel Asterisk has not finished putting in Stasis gets a moment."""
     for attempt in range(attempts):
         try:
