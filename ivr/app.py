@@ -125,6 +125,8 @@ class Bot:
 
     async def stop(self) -> None:
         """Stop taking calls and release everything."""
+        if self.router is not None:
+            await self.router.drain(0)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:

@@ -118,6 +118,10 @@ class CallSession:
             reader = asyncio.create_task(self._read_media(media))
             await self._converse()
         except asyncio.CancelledError:
+            # the bot is shutting down: a caller still on the line goes to human reception
+            if not self._hung_up and self.sm.state is not CallState.HANDED_OFF:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._fallback_to_human(), 3)
             self.outcome = self.outcome or "abandoned"
             raise
         except AriError as exc:

@@ -117,6 +117,7 @@ class AudioSocketServer:
         self.port = port
         self._server: asyncio.Server | None = None
         self._waiting: dict[str, asyncio.Future[AudioSocketConnection]] = {}
+        self._live: set[AudioSocketConnection] = set()
 
     async def start(self) -> None:
         """Listen."""
@@ -134,6 +135,10 @@ class AudioSocketServer:
             if not fut.done():
                 fut.cancel()
         self._waiting.clear()
+        # never leave Asterisk with a socket in CLOSE-WAIT: it can freeze its AudioSocket threads
+        for conn in list(self._live):
+            await conn.aclose()
+        self._live.clear()
 
     def new_call_uuid(self) -> str:
         """A fresh UUID and a slot waiting for its connection."""
@@ -167,4 +172,7 @@ class AudioSocketServer:
             log.warning("AudioSocket connection for an unknown call; closing")
             writer.close()
             return
-        fut.set_result(AudioSocketConnection(reader, writer, call_uuid))
+        conn = AudioSocketConnection(reader, writer, call_uuid)
+        self._live = {c for c in self._live if not c.closed}
+        self._live.add(conn)
+        fut.set_result(conn)

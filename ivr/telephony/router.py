@@ -184,10 +184,15 @@ class StasisRouter:
         call.task.add_done_callback(_log_failure)
 
     async def drain(self, timeout: float = 5.0) -> None:
-        """Wait for running calls (shutdown)."""
+        """Wait for running calls, then cancel the stragglers so each releases its bridge and socket."""
         tasks = [c.task for c in self.calls.values() if c.task is not None and not c.task.done()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
