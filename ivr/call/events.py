@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 # Kinds carrying the caller's words or number: never logged above DEBUG.
 PRIVATE_KINDS = frozenset({"transcript", "started", "sms", "agent_transcript"})
+# Fields that may carry them in other kinds (the summary quotes the caller): left out of INFO lines.
+PRIVATE_FIELDS = frozenset({"text", "summary", "number"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ class EventHub:
         if event.kind in PRIVATE_KINDS:
             log.debug("event %s %s", event.kind, dict(event.data))
         else:
-            log.info("event %s %s", event.kind, {k: v for k, v in event.data.items() if k != "text"})
+            log.info("event %s %s", event.kind, {k: v for k, v in event.data.items() if k not in PRIVATE_FIELDS})
         for sink in self._sinks:
             try:
                 await sink(event)

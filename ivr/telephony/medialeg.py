@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ivr.call.services import Ari
 from ivr.errors import AriError
-from ivr.telephony.audiosocket import AudioSocketConnection, AudioSocketServer
+from ivr.telephony.audiosocket import FRAME_BYTES, AudioSocketConnection, AudioSocketServer
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,14 @@ class MediaLeg:
             await ari.hangup(self.external_channel_id)
         with contextlib.suppress(AriError):
             await ari.destroy_bridge(self.bridge_id)
+
+
+async def _silence(conn: AudioSocketConnection, stop: asyncio.Event) -> None:
+    frame = b"\x00" * FRAME_BYTES
+    while not stop.is_set() and not conn.closed:
+        await conn.send(frame)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.02)
 
 
 async def _add(ari: Ari, bridge_id: str, channel_id: str, attempts: int = 60) -> None:
@@ -52,9 +60,17 @@ async def attach_media(ari: Ari, server: AudioSocketServer, channel_id: str, hos
     ext_id = ""
     try:
         ext_id = await ari.external_media(host=host, data=call_uuid, fmt="slin16")
-        await _add(ari, bridge_id, ext_id)
-        await _add(ari, bridge_id, channel_id)
         conn = await server.wait_for(call_uuid)
+        # Asterisk's AudioSocket channel blocks reading our socket; until the player takes over, feed it
+        # silence so its Stasis control thread stays free to process the bridge operations.
+        stop = asyncio.Event()
+        keepalive = asyncio.create_task(_silence(conn, stop))
+        try:
+            await _add(ari, bridge_id, ext_id)
+            await _add(ari, bridge_id, channel_id)
+        finally:
+            stop.set()
+            await keepalive
     except BaseException:
         if ext_id:
             with contextlib.suppress(AriError):
