@@ -263,11 +263,12 @@ def _build(cls: type[T], data: dict[str, Any], prefix: str) -> T:
     return cls(**kwargs)
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def merge_layers(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge two settings layers (``extra`` wins)."""
     out = dict(base)
     for k, v in extra.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
+            out[k] = merge_layers(out[k], v)
         else:
             out[k] = v
     return out
@@ -318,8 +319,8 @@ def load_settings(
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{cfg}: {exc}") from exc
-    data = _merge(data, env_layer)
-    data = _merge(data, overrides or {})
+    data = merge_layers(data, env_layer)
+    data = merge_layers(data, overrides or {})
     data.setdefault("paths", {})["home"] = str(home)
-    data = _merge({"secrets": _ensure_secrets(home)}, data)
+    data = merge_layers({"secrets": _ensure_secrets(home)}, data)
     return _build(Settings, data, "settings")

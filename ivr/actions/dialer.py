@@ -20,19 +20,9 @@ from ivr.telephony.ari.events import (
     ChannelStateChange,
     StasisEnd,
 )
+from ivr.telephony.asterisk.render import queue_members
 
 log = logging.getLogger(__name__)
-
-
-def agents_for(settings: Settings, service: str) -> list[str]:
-    """Agents sitting in ``service``'s queue, from ``asterisk.agent_services``."""
-    out: list[str] = []
-    for spec in settings.asterisk.agent_services:
-        agent, _, services = spec.partition("=")
-        names = [s.strip() for s in services.split(",")]
-        if "*" in names or service in names:
-            out.append(agent.strip())
-    return out
 
 
 def trunk_number(e164: str) -> str:
@@ -54,7 +44,8 @@ class AriCallbackDialer:
 
     async def free_agent(self, service: str) -> str | None:
         """An agent of ``service`` whose phone is registered and not in a call."""
-        for agent in agents_for(self.settings, service):
+        # the members of the service's queue, exactly as rendered into queues.conf
+        for agent in queue_members(self.settings, [service])[service]:
             with contextlib.suppress(AriError):
                 ep = await self.ari.endpoint("PJSIP", agent)
                 if ep.get("state") == "online" and not ep.get("channel_ids"):

@@ -6,15 +6,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from ivr.config import Settings, load_settings
+from ivr.config import Settings, load_settings, merge_layers
 from ivr.telephony.sipua import free_port
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
 
 
 def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settings:
@@ -33,4 +26,4 @@ def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settin
         },
         "web": {"port": free_port()},
     }
-    return load_settings(_merge(layers, extra or {}), environ={})
+    return load_settings(merge_layers(layers, extra or {}), environ={})
