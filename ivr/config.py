@@ -101,6 +101,10 @@ class AsrSettings:
     vosk_model_dir: str = ""
     adaptive_window: bool = True
     """Encode only the utterance's length (not a padded 30 s window): ≈3x faster whisper on CPU."""
+    repetition_penalty: float = 1.0
+    """Penalty on tokens already generated inside the batched decode (1 = off); see bench/results/asr_wer*."""
+    no_repeat_ngram_size: int = 0
+    """Forbid a repeated token n-gram inside one decode (0 = off); looping text is trimmed afterwards."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Pure parts of the ASR layer: encoder window sizing, loop detection, the buffered stream."""
+"""Pure parts of the ASR layer: encoder window sizing, the buffered stream (loops: tests/unit/test_asr_loops.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ivr.asr.stream import BufferedSttStream
-from ivr.asr.worker import DecodeOptions, WhisperWorker, _looks_looped
+from ivr.asr.worker import DecodeOptions, WhisperWorker
 from ivr.audio.frame import AudioFrame
 from ivr.audio.wav import silence
 from ivr.errors import AsrError, AudioError
@@ -20,20 +20,6 @@ def test_window_frames() -> None:
     assert adaptive.window_frames(6.2) == 800  # 6.2 + 1 s margin -> 8 s
     assert adaptive.window_frames(40.0) == 3000
     assert full.window_frames(0.7) == 3000
-
-
-@pytest.mark.parametrize(("text", "looped"), [
-    ("Toi. Toi. Toi. Toi.", True),
-    ("Left bracket Left bracket Left bracket", True),
-    ("9 9", True),
-    ("Merci.", False),
-    ("non, non merci", False),
-    ("Composez votre mot de passe suivi du dièse.", False),
-    ("Pour les cartes d identité, prenez rendez-vous en ligne ou appelez le service état civil.", False),
-    ("la mairie la mairie " * 6, True),
-])
-def test_loop_detection(text: str, looped: bool) -> None:
-    assert _looks_looped(text) is looped
 
 
 async def test_buffered_stream_recognises_everything_once() -> None:

@@ -28,7 +28,9 @@ class WhisperStt:
         self._names = {"fr": asr.whisper_model_fr, "en": asr.whisper_model_en}
         self._cache = settings.paths.cache_dir
         self._options = DecodeOptions(beam_size=asr.beam_size, cpu_threads=asr.cpu_threads, batching=batching,
-                                      adaptive_window=asr.adaptive_window)
+                                      adaptive_window=asr.adaptive_window,
+                                      repetition_penalty=asr.repetition_penalty,
+                                      no_repeat_ngram_size=asr.no_repeat_ngram_size)
         self._workers: dict[str, WhisperWorker] = {}
 
     def worker(self, lang: str) -> WhisperWorker:

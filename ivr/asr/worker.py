@@ -2,16 +2,18 @@
 
 Utterances waiting when the worker becomes free are decoded together in one CTranslate2 batch
 (``encode`` + ``generate`` take batches), which is what keeps latency bounded when calls overlap.
+Every decode is bounded: the generation length is capped by the audio length, repetition is penalised
+inside the beam search, and a looping result is trimmed or rejected (``ivr.asr.loops``) instead of being
+decoded again by faster-whisper's sequential 30 s loop (4–7 s per utterance, issue 9). That loop is only
+used offline, for files longer than one window (the VAD caps a caller's utterance at 15 s).
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
-import zlib
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from ivr.asr.loops import clean, max_tokens
 from ivr.errors import AsrError, ModelError
 
 log = logging.getLogger(__name__)
 
 MAX_PROMPT_TOKENS = 120
 LONG_AUDIO_S = 29.0
-_WORD = re.compile(r"\w+")
 FULL_WINDOW_FRAMES = 3000
 """Whisper's training window: 30 s of 10 ms mel frames."""
 WINDOW_STEP_S = 2.0
@@ -51,6 +53,10 @@ class DecodeOptions:
     batching: bool = True
     adaptive_window: bool = True
     """Encode the utterance (+1 s, rounded up to 2 s, at least 6 s) instead of a padded 30 s window."""
+    repetition_penalty: float = 1.0
+    """> 1 penalises tokens already generated (CTranslate2 ``generate``); 1 disables."""
+    no_repeat_ngram_size: int = 0
+    """Forbid any n-gram of this many tokens from appearing twice in one decode; 0 disables."""
 
 
 class WhisperWorker:
@@ -154,17 +160,21 @@ class WhisperWorker:
     def decode(self, audios: list[np.ndarray], prompt: str | None) -> list[str]:
         """Recognise utterances in one batch; blocking, call from the worker thread.
 
-        Audio longer than one window, and results that loop ("Merci Merci Merci"), go through
-        faster-whisper's sequential decoder with its temperature fallback on full 30 s windows.
+        One bounded decode per utterance; a looping result ("Merci Merci Merci") is trimmed to its first
+        occurrence or rejected. Only audio longer than one window (offline files, never a caller's
+        utterance) goes through faster-whisper's sequential decoder.
         """
         self.load()
         short = [i for i, a in enumerate(audios) if len(a) <= LONG_AUDIO_S * 16000]
         texts = [""] * len(audios)
         if short:
             for i, text in zip(short, self._decode_batch([audios[i] for i in short], prompt), strict=True):
-                texts[i] = text
+                cleaned = clean(text, len(audios[i]) / 16000)
+                if cleaned.loop != "none":
+                    log.debug("whisper loop (%s) %s", cleaned.loop, "trimmed" if cleaned.text else "rejected")
+                texts[i] = cleaned.text
         for i, audio in enumerate(audios):
-            if i not in short or (texts[i] and _looks_looped(texts[i])):
+            if i not in short:
                 texts[i] = self._sequential(audio, prompt)
         return texts
 
@@ -177,12 +187,14 @@ class WhisperWorker:
         feats = np.stack([pad_or_trim(model.feature_extractor(a)[..., :-1], frames) for a in audios])
         previous = tok.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt else []
         prompt_ids = model.get_prompt(tok, previous, without_timestamps=True)
-        max_length = min(model.max_length, len(prompt_ids) + int(12 * longest) + 24)
+        max_length = min(model.max_length, len(prompt_ids) + max_tokens(longest))
         encoded = model.encode(feats)
         results = model.model.generate(
             encoded, [list(prompt_ids) for _ in audios], beam_size=self.options.beam_size,
             max_length=max_length, return_scores=True, return_no_speech_prob=True,
             suppress_blank=True, suppress_tokens=self._suppress,
+            repetition_penalty=self.options.repetition_penalty,
+            no_repeat_ngram_size=self.options.no_repeat_ngram_size,
         )
         texts: list[str] = []
         for res in results:
@@ -207,7 +219,7 @@ class WhisperWorker:
         return min(FULL_WINDOW_FRAMES, int(window * 100))
 
     def _sequential(self, audio: np.ndarray, prompt: str | None) -> str:
-        """Decode with faster-whisper's own loop (30 s windows, temperature fallback)."""
+        """Decode with faster-whisper's own loop (30 s windows, temperature fallback): offline files only."""
         segments, _ = self._model.transcribe(
             audio, language=self.lang if self._model.model.is_multilingual else None,
             initial_prompt=prompt, beam_size=max(self.options.beam_size, 5), without_timestamps=True,
@@ -215,11 +227,3 @@ class WhisperWorker:
         )
         return " ".join(s.text.strip() for s in segments).strip()
 
-
-def _looks_looped(text: str) -> bool:
-    """Whisper's failure mode on short windows: the same words repeated ("Toi. Toi. Toi.")."""
-    data = text.encode("utf-8")
-    if len(data) > 40 and len(data) / len(zlib.compress(data)) > 2.4:
-        return True
-    words = _WORD.findall(text.lower())
-    return any(words[period:] == words[:-period] for period in range(1, len(words) // 2 + 1))
