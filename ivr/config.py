@@ -92,7 +92,14 @@ class AsrSettings:
     """Speech recognition."""
 
     engine: str = "whisper"
-    """``whisper`` (faster-whisper, default) or ``vosk`` (needs ``vosk_model_dir``)."""
+    """``whisper`` (faster-whisper, default), ``vosk`` (needs ``vosk_model_dir``) or ``wyoming`` (needs
+    ``wyoming_uris``)."""
+    wyoming_uris: tuple[str, ...] = ()
+    """Wyoming ASR servers (``tcp://host:port``, comma-separated in the environment), balanced and health-checked."""
+    wyoming_timeout_s: float = 5.0
+    """A server that has not answered an utterance within this is marked down and the next one is tried."""
+    wyoming_fallback: bool = True
+    """When every Wyoming server is down, recognise in process with the whisper engine (loaded on first need)."""
     whisper_model_fr: str = "base"
     whisper_model_en: str = "tiny.en"
     cpu_threads: int = 2
@@ -113,7 +120,14 @@ class TtsSettings:
 
     engine_fr: str = "pico"
     engine_en: str = "pico"
-    """``pico`` or ``piper`` (optional GPL extra ``ivr[piper]``)."""
+    """``pico``, ``piper`` (optional GPL extra ``ivr[piper]``) or ``wyoming`` (needs ``wyoming_uris``)."""
+    wyoming_uris: tuple[str, ...] = ()
+    """Wyoming TTS servers (e.g. ``wyoming-piper``), balanced and health-checked; Pico speaks when all are down."""
+    wyoming_voice_fr: str = ""
+    wyoming_voice_en: str = ""
+    """The server's voice name per language (empty: the server's default voice)."""
+    wyoming_timeout_s: float = 5.0
+    """A server that has not started speaking within this is marked down and the next one is tried."""
     pico_rate: int = 100
     """Pico speaking rate in percent (20-500; 100 is Pico's natural pace)."""
 

@@ -9,7 +9,7 @@ from ivr.config import Settings, TtsSettings
 from ivr.errors import ConfigError
 from ivr.tts.base import TextToSpeech, check_lang
 
-ENGINES = ("pico", "piper")
+ENGINES = ("pico", "piper", "wyoming")
 
 
 class LanguageRouter:
@@ -50,6 +50,13 @@ def _make(name: str, lang: str, made: dict[str, TextToSpeech], tts: TtsSettings)
         from ivr.tts.piper import PiperTts
 
         engine = PiperTts()
+    elif name == "wyoming":
+        from ivr.remote.client import WyomingPool
+        from ivr.tts.pico import PicoTts
+        from ivr.tts.wyoming import WyomingTts
+
+        pool = WyomingPool("tts", tts.wyoming_uris, timeout_s=tts.wyoming_timeout_s)
+        engine = WyomingTts(pool, {"fr": tts.wyoming_voice_fr, "en": tts.wyoming_voice_en}, PicoTts(rate=tts.pico_rate))
     else:
         raise ConfigError(f"tts engine_{lang} = {name!r}: expected one of {', '.join(ENGINES)}")
     made[name] = engine
