@@ -112,6 +112,9 @@ class AsrSettings:
     """Penalty on tokens already generated inside the batched decode (1 = off); see bench/results/asr_wer*."""
     no_repeat_ngram_size: int = 0
     """Forbid a repeated token n-gram inside one decode (0 = off); looping text is trimmed afterwards."""
+    deadline_s: float = 2.5
+    """From end of speech to text; past it the caller hears a re-prompt, then is offered a person (issue 9:
+    heard p95 ≤ 2.5 s at 8 calls is the target, and 5–19 s of silence made callers hang up). 0 disables."""
 
 
 @dataclass(frozen=True, slots=True)

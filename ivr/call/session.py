@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ivr.audio.frame import AudioFrame
+from ivr.call.deadline import Late, within
 from ivr.call.events import CallEvents
 from ivr.call.services import BotServices
 from ivr.call.state import CallState, CallStateMachine
@@ -42,7 +43,7 @@ class _Utterance:
 _BACKGROUND: set[asyncio.Task[None]] = set()
 """Work that outlives the session (live assist of a transferred call)."""
 
-Input = _Hangup | _Utterance | dev.NoInput | dev.Dtmf | dev.QueueExited
+Input = _Hangup | _Utterance | dev.NoInput | dev.RecognitionLate | dev.Dtmf | dev.QueueExited
 
 
 class CallSession:
@@ -333,16 +334,30 @@ class CallSession:
 
     async def _deliver(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> None:
         try:
-            utt = await speculative if speculative is not None else await self._recognise(ev.audio, ev.timestamp)
-        except asyncio.CancelledError:
-            utt = await self._recognise(ev.audio, ev.timestamp)
+            utt = await within(self._final(ev, speculative), self.s.clock, self.s.settings.asr.deadline_s)
         except IvrError as exc:
             await self.events.emit("error", code=exc.code, stage="asr")
+            return
+        if isinstance(utt, Late):
+            await self.events.emit("asr_late", after_s=utt.after_s)
+            if self._listening:
+                self._inbox.put_nowait(dev.RecognitionLate())
             return
         if utt.text.strip():
             self._inbox.put_nowait(utt)
         elif self._listening:
             self._segmenter.arm_no_input()  # nothing understood: the silence clock starts again
+
+    async def _final(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> _Utterance:
+        """The speculative result started at the pause (the same audio), or a fresh recognition."""
+        if speculative is not None:
+            try:
+                return await speculative
+            except asyncio.CancelledError:
+                me = asyncio.current_task()
+                if me is not None and me.cancelling():
+                    raise
+        return await self._recognise(ev.audio, ev.timestamp)
 
     async def _recognise(self, audio: bytes, ended_at: float) -> _Utterance:
         t0 = self.s.clock.monotonic()

@@ -25,6 +25,14 @@ class NoInput:
 
 
 @dataclass(frozen=True, slots=True)
+class RecognitionLate:
+    """The caller spoke, but the words were not recognised within ``asr.deadline_s`` of the end of speech.
+
+    The machine is busy: the caller hears a short re-prompt, then is offered a person, never silence.
+    """
+
+
+@dataclass(frozen=True, slots=True)
 class Dtmf:
     """One keypad digit (``0``-``9``, ``*``, ``#``), at any moment."""
 
@@ -83,6 +91,7 @@ class Now:
 
 
 Event = (
-    Heard | NoInput | Dtmf | QueueExited | TransferCompleted | TransferFailed | CallbackScheduled | SmsQueued
+    Heard | NoInput | RecognitionLate | Dtmf | QueueExited | TransferCompleted | TransferFailed
+    | CallbackScheduled | SmsQueued
     | SmsFailed | CallerHungUp | Now
 )

@@ -25,6 +25,7 @@ from ivr.dialog.events import (
     NoInput,
     Now,
     QueueExited,
+    RecognitionLate,
     SmsFailed,
     SmsQueued,
     TransferCompleted,
@@ -81,6 +82,9 @@ class Dialog(DialogCore):
             case NoInput():
                 self._require(LISTENING_STATES, name)
                 self._on_no_input(name)
+            case RecognitionLate():
+                self._require(LISTENING_STATES, name)
+                self._on_late(name)
             case Dtmf(digit=digit):
                 self._emit(Record("dtmf", {"digit": digit, "state": str(self.state)}))
                 if self.state in LISTENING_STATES:
@@ -337,6 +341,16 @@ class Dialog(DialogCore):
         else:
             self._say("no_input_2")
             self._offer_help(name)
+
+    def _on_late(self, name: str) -> None:
+        """Recognition missed its deadline: one short re-prompt, then a person (or a callback if closed)."""
+        self._no_match += 1
+        self._emit(Record("asr_late", {"state": str(self.state), "count": self._no_match}))
+        if self._no_match < self._settings.max_retries:
+            self._say("asr_late")
+            self._listen(self.state, name)
+        else:
+            self._route(self._settings.reception_service, name)
 
     def _on_dtmf(self, digit: str, name: str) -> None:
         self._attempts += 1

@@ -59,6 +59,10 @@ PROMPTS: dict[str, dict[str, str]] = {
         "fr": "Désolé, je n'arrive pas à comprendre votre demande.",
         "en": "Sorry, I can't understand your request.",
     },
+    "asr_late": {
+        "fr": "Pardon, je n'ai pas saisi. Pouvez-vous répéter ? Pour parler à une personne, tapez 0.",
+        "en": "Sorry, I didn't catch that. Could you say it again? To speak to a person, press 0.",
+    },
     "clarify": {
         "fr": "Voulez-vous parler {a} ou {b} ? Pour le premier, tapez 1 ; pour le second, tapez 2.",
         "en": "Is it about {a} or {b}? Press 1 for the first, 2 for the second.",
