@@ -16,6 +16,7 @@ from ivr.errors import IvrError
 COMMAND_MODULES: tuple[str, ...] = (
     "ivr.telephony.commands",
     "ivr.store.commands",
+    "ivr.store.figures_cli",
     "ivr.tts.commands",
     "ivr.asr.commands",
     "ivr.nlu.commands",

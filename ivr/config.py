@@ -156,6 +156,9 @@ class DialogSettings:
     callback_retry_s: float = 1800.0
     """Delay before a callback that got no answer is tried again."""
     """If set, emergency calls are also transferred to this number after the instruction."""
+    callback_promise_h: float = 4.0
+    """A callback counts as kept when done within this long after the opening it was promised for: the
+    prompt promises a half-day ("demain matin"), and a 3 h 30 morning plus the 30 min retry fits in 4 h."""
     reception_service: str = "accueil"
     """Where keypad 0 and "a human, please" go; its hours drive the greeting."""
     menu_services: tuple[str, ...] = ("etat_civil", "proprete", "education", "urbanisme")
