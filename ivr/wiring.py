@@ -74,6 +74,7 @@ async def attach_web(bot: Any) -> None:
     import uvicorn
 
     from ivr.call.live import HubLiveCalls
+    from ivr.call.queue_events import QueueRecorder
     from ivr.telephony.ami import AmiClient
     from ivr.tts.build import build_voices, voice_texts
     from ivr.web.app import create_app
@@ -87,6 +88,8 @@ async def attach_web(bot: Any) -> None:
     except Exception:
         log.exception("AMI not reachable: the dashboard will show no queue figures")
     bot.closers.append(ami.close)
+    recorder = QueueRecorder(ami, CallRepository(bot.db.sessions).call_of_channel, bot.hub.publish, bot.clock)
+    bot.tasks.append(asyncio.create_task(recorder.run()))
 
     async def on_publish() -> None:
         issues = bot.engines.holder.reload()

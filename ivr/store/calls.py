@@ -169,6 +169,14 @@ class CallRepository:
                     by_call[t.call_id].append(t)
         return [_summary(c, by_call[c.id]) for c in calls]
 
+    async def call_of_channel(self, channel_id: str) -> str | None:
+        """The newest call stored with that channel id (the ARI channel id, which AMI calls ``Uniqueid``)."""
+        async with self._sessions() as s:
+            found = await s.scalar(
+                select(CallRow.id).where(CallRow.channel_id == channel_id).order_by(CallRow.started_at.desc()).limit(1)
+            )
+        return str(found) if found is not None else None
+
     async def live_calls(self) -> list[CallSummary]:
         """Calls without an outcome yet, oldest first."""
         async with self._sessions() as s:

@@ -41,7 +41,8 @@ class StoreSink:
 
     ``started`` creates the call; ``intent`` (caller's words + match) and ``agent_transcript`` add turns; a
     ``say`` with ``text`` adds a bot turn; ``language``, ``transfer``, ``callback`` update the call;
-    ``transfer`` closes it as transferred (a later ``hangup`` after a queue exit overrides the outcome).
+    ``transfer`` closes it as transferred (a later ``hangup`` after a queue exit overrides the outcome, and
+    a ``queue_abandoned`` makes it abandoned).
     """
 
     def __init__(self, calls: CallRepository, *, max_known: int = 10_000) -> None:
@@ -87,6 +88,8 @@ class StoreSink:
             outcome = Outcome.EMERGENCY if service == "emergency" else Outcome.TRANSFERRED
             summary = str(d["summary"]) if d.get("summary") else None
             await self._calls.finish_call(cid, ended_at=ev.at, outcome=outcome, service=service, summary=summary)
+        elif ev.kind == "queue_abandoned":
+            await self._calls.finish_call(cid, ended_at=ev.at, outcome=Outcome.ABANDONED)
         elif ev.kind == "hangup":
             ended = str(d.get("outcome") or Outcome.ABANDONED)
             if ended not in {o.value for o in Outcome}:

@@ -1,0 +1,81 @@
+"""What happens to a caller in an Asterisk queue, written into that call's own event stream.
+
+Once the bot hands a call to ``ivr-queue``, the call leaves Stasis and the bot sees nothing more: the only
+witness of "the caller hung up after 4 minutes" or "an agent answered after 40 s" is AMI. The city's
+figures (unanswered, waits) need both, so this module turns ``QueueCallerAbandon`` and ``AgentConnect``
+into ``queue_abandoned`` / ``agent_answered`` events of the call, matched by the caller channel's unique id
+(which is the ARI channel id the call was stored with). The mapping is pure; the recorder is a thin loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from ivr.call.events import CallEvent
+from ivr.clock import Clock
+from ivr.telephony.ami import AmiClient
+from ivr.telephony.ami_events import AgentConnect, QueueCallerAbandon, QueueEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRecord:
+    """A queue outcome to add to the stream of the call whose channel is ``unique_id``."""
+
+    unique_id: str
+    kind: str
+    data: dict[str, Any]
+
+
+def queue_record(event: QueueEvent) -> QueueRecord | None:
+    """The call event a queue event means (``None`` for those the figures do not need)."""
+    if isinstance(event, QueueCallerAbandon):
+        return QueueRecord(event.unique_id, "queue_abandoned", {"service": event.queue, "wait_s": event.hold_time})
+    if isinstance(event, AgentConnect):
+        return QueueRecord(event.unique_id, "agent_answered",
+                           {"service": event.queue, "wait_s": event.hold_time, "agent": event.member_name})
+    return None
+
+
+class QueueRecorder:
+    """Subscribe to AMI; publish each queue outcome as an event of the call it belongs to."""
+
+    def __init__(
+        self,
+        ami: AmiClient,
+        call_of_channel: Callable[[str], Awaitable[str | None]],
+        publish: Callable[[CallEvent], Awaitable[None]],
+        clock: Clock,
+    ) -> None:
+        self._ami = ami
+        self._call_of_channel = call_of_channel
+        self._publish = publish
+        self._clock = clock
+
+    async def handle(self, event: QueueEvent) -> CallEvent | None:
+        """Record one AMI queue event; returns what was published."""
+        rec = queue_record(event)
+        if rec is None or not rec.unique_id:
+            return None
+        call_id = await self._call_of_channel(rec.unique_id)
+        if call_id is None:
+            log.debug("queue event %s for unknown channel %s", rec.kind, rec.unique_id)
+            return None
+        out = CallEvent(call_id, 0, self._clock.now(), rec.kind, MappingProxyType(rec.data))
+        await self._publish(out)
+        return out
+
+    async def run(self) -> None:
+        """Until cancelled (the AMI client keeps the subscription across reconnections)."""
+        async with self._ami.subscribe() as events:
+            while True:
+                event = await events.get()
+                try:
+                    await self.handle(event)
+                except Exception:
+                    log.exception("could not record a queue event")
