@@ -28,6 +28,7 @@ from ivr.dialog.policy import Dialog
 from ivr.nlu.types import Decision
 
 PARIS = ZoneInfo("Europe/Paris")
+CONFIRM = Decision.CONFIRM
 OPEN = datetime(2026, 12, 15, 10, 0, tzinfo=PARIS)  # Tuesday morning
 CLOSED = datetime(2026, 12, 15, 20, 0, tzinfo=PARIS)  # Tuesday evening
 HOLIDAY = datetime(2026, 12, 25, 10, 0, tzinfo=PARIS)  # Christmas (a Friday)
@@ -196,6 +197,55 @@ SCENARIOS: dict[str, tuple[datetime, dict[str, object], list[Step]]] = {
         (heard("bof", None), ["# turn", "# confirm", "Say anything_else", "# CONFIRMING_SMS -> ANYTHING_ELSE",
                               "Listen"]),
         (heard("ah oui", None), ["# turn", "Say listening", "# ANYTHING_ELSE -> LISTENING", "Listen"]),
+    ]),
+    "confirm band: yes by voice answers": (OPEN, {}, [
+        (heard("des papiers pour partir à l'étranger", "passport", decision=CONFIRM, also="id_card"),
+         ["# turn", "# confirm_intent", "Say confirm_intent", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
+        (heard("oui c'est ça", "yes"),
+         ["# turn", "# confirm", "# decision", "Say answer:passport", "# answer", "Say sms_offer",
+          "# CONFIRMING_INTENT -> CONFIRMING_SMS", "Listen"]),
+    ]),
+    "confirm band: no, then the runner-up, key 1": (OPEN, {}, [
+        (heard("des papiers pour partir à l'étranger", "passport", decision=CONFIRM, also="id_card"),
+         ["# turn", "# confirm_intent", "Say confirm_intent", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
+        (heard("non", "no"), ["# turn", "# confirm", "# confirm_intent", "Say confirm_intent", "Listen"]),
+        (Dtmf("1"), ["# dtmf", "# confirm", "# decision", "Say answer:id_card", "# answer", "Say anything_else",
+                     "# CONFIRMING_INTENT -> ANYTHING_ELSE", "Listen"]),
+    ]),
+    "confirm band: two noes go to a person": (OPEN, {}, [
+        (heard("des papiers", "passport", decision=CONFIRM, also="id_card"),
+         ["# turn", "# confirm_intent", "Say confirm_intent", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
+        (Dtmf("2"), ["# dtmf", "# confirm", "# confirm_intent", "Say confirm_intent", "Listen"]),
+        (heard("non plus", "no"), ["# turn", "# confirm", "Say transfer", "# transfer", "Transfer accueil",
+                                   "# CONFIRMING_INTENT -> TRANSFERRING"]),
+    ]),
+    "confirm band when closed: a person means a callback offer": (CLOSED, {}, [
+        (heard("des papiers", "passport", decision=CONFIRM),
+         ["# turn", "# confirm_intent", "Say confirm_intent", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
+        (heard("hein", None), ["# turn", "Say yes_no_reprompt", "Listen"]),
+        (heard("bof", None), ["# turn", "# service_closed", "Say service_closed",
+                              "# CONFIRMING_INTENT -> OFFERING_CALLBACK", "Listen"]),
+    ]),
+    "confirm band: the caller names another intent": (OPEN, {}, [
+        (heard("des papiers", "passport", decision=CONFIRM, also="id_card"),
+         ["# turn", "# confirm_intent", "Say confirm_intent", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
+        (heard("non, je veux savoir où en est ma demande", "id_appointment_status"),
+         ["# turn", "# decision", "Say answer:id_appointment_status", "# transfer", "Transfer etat_civil",
+          "# CONFIRMING_INTENT -> TRANSFERRING"]),
+    ]),
+    "confirm band: silence replays the question, in English": (OPEN, {}, [
+        (Dtmf("9"), ["# dtmf", "SetLanguage en", "# language", "Say greeting_open [en]", "Say language_offer",
+                     "Say how_can_i_help [en]", "Listen"]),
+        (heard("papers for travelling", "passport", decision=CONFIRM, lang="en"),
+         ["# turn", "# confirm_intent", "Say confirm_intent [en]", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
+        (NoInput(), ["# no_input", "Say confirm_intent [en]", "Listen"]),
+        (heard("yes", "yes", lang="en"),
+         ["# turn", "# confirm", "# decision", "Say answer:passport [en]", "# answer", "Say sms_offer [en]",
+          "# CONFIRMING_INTENT -> CONFIRMING_SMS", "Listen"]),
+    ]),
+    "confirm band: asking for a person is never confirmed": (OPEN, {}, [
+        (heard("passez-moi un conseiller", "human_agent", decision=CONFIRM, also="passport"),
+         ["# turn", "Say transfer", "# transfer", "Transfer accueil", "# LISTENING -> TRANSFERRING"]),
     ]),
     "emergency with a transfer number": (OPEN, {"emergency_transfer_to": "112"}, [
         (heard("au feu il y a le feu", "emergency", decision=Decision.EMERGENCY),

@@ -36,8 +36,8 @@ def test_every_prompt_exists_in_both_languages_with_the_same_variables(key: str)
 
 
 def test_render_fills_and_checks_variables() -> None:
-    text = render("clarify", "fr", a="du passeport", b="de la carte d'identité")
-    assert text.startswith("Voulez-vous parler du passeport ou de la carte d'identité ?")
+    text = render("clarify", "fr", a="le passeport", b="la carte d'identité")
+    assert text.startswith("C'est pour le passeport ou pour la carte d'identité ?")
     assert render("transfer", "en", service="the civil registry").startswith("I am putting you through to the")
     assert render("offer_help", "fr") == (
         "Pour parler à un conseiller, dites « conseiller » ou tapez 0. Pour être rappelé, tapez 1.")

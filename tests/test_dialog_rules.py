@@ -123,7 +123,7 @@ def test_events_before_start_and_double_start_raise() -> None:
 def test_clarification_and_closed_service_texts() -> None:
     dialog, _ = make(CLOSED)
     clarify = [a for a in dialog.handle(heard("mes papiers", "passport", also="id_card")) if isinstance(a, Say)]
-    assert clarify[0].text.startswith("Voulez-vous parler du passeport ou de la carte d'identité ?")
+    assert clarify[0].text.startswith("C'est pour le passeport ou pour la carte d'identité ?")
     closed = [a for a in dialog.handle(heard("suivi", "id_appointment_status")) if isinstance(a, Say)]
     assert "Le service état civil est fermé en ce moment ; il rouvre demain à 8 h 30." in closed[0].text
     dialog.handle(Dtmf("1"))

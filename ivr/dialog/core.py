@@ -66,6 +66,8 @@ class DialogCore:
         self._misses = 0
         self._intent: IntentView | None = None
         self._choices: tuple[str, str] = ("", "")
+        self._pending: tuple[str, ...] = ()
+        """Intents still to propose in CONFIRMING_INTENT, the one being asked about first."""
         self._service = settings.reception_service
         self._answered: str | None = None
         self._emergency_key = "emergency_112"

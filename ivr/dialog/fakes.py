@@ -68,11 +68,14 @@ def sample_knowledge() -> StaticKnowledge:
 
 def heard(text: str, intent: str | None, *, decision: Decision | None = None, score: float = 0.9,
           also: str | None = None, lang: str = "fr") -> Heard:
-    """A ``Heard`` event: ``answer`` for an intent, ``abstain`` for None, ``clarify`` when ``also`` is given."""
+    """A ``Heard`` event: ``answer`` for an intent, ``abstain`` for None, ``clarify`` when ``also`` is given.
+
+    With ``decision=Decision.CONFIRM``, ``also`` is the runner-up the dialog proposes after a "no".
+    """
     if decision is None:
         decision = Decision.ABSTAIN if intent is None else Decision.CLARIFY if also else Decision.ANSWER
     cands = tuple(Candidate(i, s) for i, s in ((intent, score), (also, score - 0.02)) if i)
-    chosen = intent if decision in (Decision.ANSWER, Decision.EMERGENCY) else None
+    chosen = intent if decision in (Decision.ANSWER, Decision.EMERGENCY, Decision.CONFIRM) else None
     return Heard(text, MatchResult(decision, chosen, score, lang, cands))
 
 

@@ -137,6 +137,8 @@ class Dialog(DialogCore):
             self._on_global_dialog(clear.id, name)
         elif self.state is State.CLARIFYING:
             self._on_clarify_answer(event, name)
+        elif self.state is State.CONFIRMING_INTENT:
+            self._on_intent_confirmation(event, clear, name)
         elif self.state in _YES_NO_STATES:
             self._on_yes_no_answer(event, clear, name)
         elif self.state is State.OFFERING_HELP:
@@ -164,7 +166,7 @@ class Dialog(DialogCore):
         if clear is not None:
             self._act_on(clear, name)
         elif (
-            m.decision is Decision.CLARIFY
+            m.decision in (Decision.CLARIFY, Decision.CONFIRM)
             and asks_for_human(event.text)
             and any(c.intent == "human_agent" for c in m.candidates[:2])
         ):
@@ -172,6 +174,8 @@ class Dialog(DialogCore):
             self._route(self._settings.reception_service, name)
         elif m.decision is Decision.CLARIFY and len(m.candidates) >= 2:
             self._clarify(m, name)
+        elif m.decision is Decision.CONFIRM and m.intent is not None and self._kb.intent(m.intent) is not None:
+            self._ask_confirmation(m, name)
         elif asks_for_human(event.text):
             self._route(self._settings.reception_service, name)
         elif self.state is State.ANYTHING_ELSE and (yes := yes_or_no(event.text)) is not None:
@@ -249,6 +253,51 @@ class Dialog(DialogCore):
             self._on_request(event, self._kb.intent(m.intent), name)
         else:
             self._no_match_turn(name, replay=True)
+
+    def _ask_confirmation(self, m: MatchResult, name: str) -> None:
+        """Propose the likely intent; a "no" proposes the runner-up, a second "no" hands over to a person."""
+        assert m.intent is not None
+        others = [c.intent for c in m.candidates if c.intent != m.intent]
+        runner_up = [i for i in others[:1] if (v := self._kb.intent(i)) is not None and v.kind != "dialog"]
+        self._pending = (m.intent, *runner_up)
+        self._misses = 0
+        self._propose(name)
+
+    def _propose(self, name: str) -> None:
+        intent = self._pending[0]
+        self._emit(Record("confirm_intent", {"intent": intent}))
+        self._say("confirm_intent", intent=intent)
+        self._listen(State.CONFIRMING_INTENT, name)
+
+    def _on_intent_confirmation(self, event: Heard, clear: IntentView | None, name: str) -> None:
+        answer = self._yes_no(event, clear)
+        m = event.match
+        named = clear if clear is not None and clear.kind != "dialog" else None
+        if named is not None and named.id != self._pending[0]:
+            self._act_on(named, name)  # "non, c'est pour la cantine": the caller said what they want
+        elif answer is not None or named is not None:
+            self._intent_confirmed(answer is not False, name)
+        elif m.decision in (Decision.CONFIRM, Decision.CLARIFY) and m.intent not in self._pending:
+            self._on_request(event, None, name)
+        else:
+            self._misses += 1
+            if self._misses < self._settings.max_retries:
+                self._say("yes_no_reprompt")
+                self._listen(self.state, name)
+            else:
+                self._route(self._settings.reception_service, name)
+
+    def _intent_confirmed(self, yes: bool, name: str) -> None:
+        self._emit(Record("confirm", {"state": str(self.state), "yes": yes, "intent": self._pending[0]}))
+        view = self._kb.intent(self._pending[0]) if yes else None
+        self._pending = self._pending[1:]
+        if view is not None:
+            self._act_on(view, name)
+        elif self._pending:
+            self._misses = 0
+            self._propose(name)
+        else:
+            self._route(self._settings.reception_service, name)
 
     def _no_match_turn(self, name: str, *, replay: bool = False) -> None:
         self._no_match += 1
@@ -361,7 +410,9 @@ class Dialog(DialogCore):
             if view is not None:
                 self._act_on(view, name)
                 return
-        if self.state in _YES_NO_STATES and digit in ("1", "2"):
+        if self.state is State.CONFIRMING_INTENT and digit in ("1", "2"):
+            self._intent_confirmed(digit == "1", name)
+        elif self.state in _YES_NO_STATES and digit in ("1", "2"):
             self._confirm(digit == "1", name)
         elif self.state is State.OFFERING_HELP and digit == "1":
             self._schedule_callback(reception, name)

@@ -64,8 +64,12 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I didn't catch that. Could you say it again? To speak to a person, press 0.",
     },
     "clarify": {
-        "fr": "Voulez-vous parler {a} ou {b} ? Pour le premier, tapez 1 ; pour le second, tapez 2.",
+        "fr": "C'est pour {a} ou pour {b} ? Pour le premier, tapez 1 ; pour le second, tapez 2.",
         "en": "Is it about {a} or {b}? Press 1 for the first, 2 for the second.",
+    },
+    "confirm_intent": {
+        "fr": "Vous appelez pour {intent}, c'est bien ça ? Dites oui ou tapez 1 ; sinon, dites non ou tapez 2.",
+        "en": "You are calling about {intent}, is that right? Say yes or press 1; otherwise, say no or press 2.",
     },
     "offer_help": {
         "fr": "Pour parler à un conseiller, dites « conseiller » ou tapez 0. Pour être rappelé, tapez 1.",

@@ -13,7 +13,7 @@ from ivr.config import DialogSettings
 from ivr.dialog.actions import Say
 from ivr.dialog.hours import OpeningHours
 from ivr.dialog.kbview import KnowledgeView
-from ivr.dialog.labels import about, bare_label, intent_label
+from ivr.dialog.labels import bare_label, intent_label
 from ivr.dialog.prompts import render
 from ivr.dialog.speak import say_week, say_when
 
@@ -54,8 +54,8 @@ class Speaker:
             return say_when(self._hours.local(value), self._hours.local(now), lang)
         if name == "hours" and isinstance(value, str):
             return say_week(self._hours.week_of(value), lang)
-        if name in ("a", "b") and isinstance(value, str):
-            return about(self.label(value, lang), lang)
+        if name in ("a", "b", "intent") and isinstance(value, str):
+            return self.label(value, lang)
         if name == "topic" and isinstance(value, str):
             return bare_label(self.label(value, lang))
         return value

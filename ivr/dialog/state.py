@@ -14,6 +14,8 @@ class State(StrEnum):
     """Asked "how can I help?": waiting for a request."""
     CLARIFYING = "CLARIFYING"
     """Asked "A or B?"."""
+    CONFIRMING_INTENT = "CONFIRMING_INTENT"
+    """Not sure enough to answer: asked "you are calling about X, is that right?"."""
     CONFIRMING_SMS = "CONFIRMING_SMS"
     """Asked "do you want the link by SMS?"."""
     SENDING_SMS = "SENDING_SMS"
@@ -37,7 +39,7 @@ class State(StrEnum):
 
 
 LISTENING_STATES: frozenset[State] = frozenset({
-    State.LISTENING, State.CLARIFYING, State.CONFIRMING_SMS, State.CONFIRMING_TRANSFER,
+    State.LISTENING, State.CLARIFYING, State.CONFIRMING_INTENT, State.CONFIRMING_SMS, State.CONFIRMING_TRANSFER,
     State.OFFERING_HELP, State.OFFERING_CALLBACK, State.ANYTHING_ELSE,
 })
 """States in which the bot waits for the caller's words or keys."""

@@ -18,7 +18,10 @@ class LangThresholds:
     """When to answer, ask, abstain or raise the alarm, for one language."""
 
     threshold: float = 0.55
-    """Below this best score the matcher abstains."""
+    """From this best score on the matcher answers."""
+    confirm: float = 1.0
+    """Between this and ``threshold`` the matcher asks for confirmation; below it, it abstains. The default
+    (above any score) means no confirmation band, as before ``ivr kb calibrate`` fitted one."""
     margin: float = 0.03
     """If the two best intents are closer than this, the matcher asks which one."""
     emergency: float = 0.45

@@ -36,7 +36,11 @@ def decide(
     alarm: bool,
     emergency_ids: frozenset[str],
 ) -> tuple[Decision, str | None]:
-    """Pure decision rule on candidates sorted best first."""
+    """Pure decision rule on candidates sorted best first.
+
+    Three bands on the best score: answer from ``threshold``, confirm from ``confirm``, abstain below; two
+    candidates closer than ``margin`` (in either of the first two bands) get an "A or B?" question.
+    """
     emergency_id = next(iter(sorted(emergency_ids)), EMERGENCY_INTENT)
     if alarm:
         return Decision.EMERGENCY, emergency_id
@@ -48,10 +52,13 @@ def decide(
     runner_up_floor = max(th.emergency, th.threshold - 0.1)
     if len(ranked) > 1 and ranked[1].intent in emergency_ids and ranked[1].score >= runner_up_floor:
         return Decision.EMERGENCY, ranked[1].intent
-    if top.score < th.threshold:
+    floor = min(th.threshold, th.confirm)
+    if top.score < floor:
         return Decision.ABSTAIN, None
     if len(ranked) > 1 and top.score - ranked[1].score < th.margin:
         return Decision.CLARIFY, top.intent
+    if top.score < th.threshold:
+        return Decision.CONFIRM, top.intent
     return Decision.ANSWER, top.intent
 
 

@@ -11,6 +11,8 @@ class Decision(StrEnum):
 
     ANSWER = "answer"
     """One intent is clearly meant: answer it (or transfer, for transfer intents)."""
+    CONFIRM = "confirm"
+    """The best intent is likely but not certain: ask "you are calling about X, is that right?"."""
     CLARIFY = "clarify"
     """Two intents are too close: ask which one."""
     ABSTAIN = "abstain"
@@ -33,7 +35,7 @@ class MatchResult:
 
     decision: Decision
     intent: str | None
-    """The chosen intent id (``None`` when abstaining)."""
+    """The chosen intent id (``None`` when abstaining; the one to confirm for ``confirm``)."""
     score: float
     lang: str
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
