@@ -98,7 +98,15 @@ def _wants_json(request: Request) -> bool:
 
 def create_app(ctx: WebContext) -> FastAPI:
     """Build the FastAPI application around ``ctx``."""
-    from ivr.web import routes_admin, routes_agent, routes_auth, routes_chat, routes_dialplan, routes_supervisor
+    from ivr.web import (
+        routes_admin,
+        routes_agent,
+        routes_auth,
+        routes_chat,
+        routes_dialplan,
+        routes_figures,
+        routes_supervisor,
+    )
 
     monitor = QueueMonitor(ctx.ami, ctx.clock) if ctx.ami is not None else None
 
@@ -146,6 +154,7 @@ def create_app(ctx: WebContext) -> FastAPI:
             return JSONResponse({"error": str(exc) or "forbidden"}, status_code=403)
         return render(request, "forbidden.html", status=403, message=str(exc))
 
-    for module in (routes_auth, routes_chat, routes_supervisor, routes_admin, routes_dialplan, routes_agent):
+    for module in (routes_auth, routes_chat, routes_supervisor, routes_figures, routes_admin, routes_dialplan,
+                   routes_agent):
         app.include_router(module.router)
     return app

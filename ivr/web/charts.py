@@ -78,3 +78,51 @@ def stacked_bars(
         parts.append(f'<text x="{offset + 4:.1f}" y="{y + 14}" font-size="11">{sum(counts.values())}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def trend_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    colours: Mapping[str, str],
+    *,
+    width: int = 560,
+    height: int = 200,
+    title: str = "",
+) -> str:
+    """One polyline per series over the same days (e.g. calls, first level, unanswered), with a legend."""
+    pad_l, pad_b, pad_t, legend_h = 28, 22, 8, 18
+    inner_w, inner_h = width - pad_l - 8, height - pad_b - pad_t - legend_h
+    top = max((v for vs in series.values() for v in vs), default=0) or 1
+    n = max(len(labels), 1)
+    step = inner_w / max(n - 1, 1)
+    base = pad_t + legend_h + inner_h
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<line x1="{pad_l}" y1="{base}" x2="{width - 8}" y2="{base}" stroke="#999"/>',
+        f'<text x="{pad_l - 4}" y="{pad_t + legend_h + 8}" text-anchor="end" font-size="10">{top:g}</text>',
+    ]
+    x = pad_l
+    for name in series:
+        colour = colours.get(name, "#1565c0")
+        parts.append(f'<rect x="{x}" y="{pad_t}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x + 13}" y="{pad_t + 9}" font-size="10">{escape(name)}</text>')
+        x += 14 + 7 * len(name) + 16
+    for name, values in series.items():
+        colour = colours.get(name, "#1565c0")
+        pts = [(pad_l + i * step, base - inner_h * v / top) for i, v in enumerate(values)]
+        if len(pts) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for (px, py), label, v in zip(pts, labels, values, strict=False):
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{colour}">'
+                         f"<title>{escape(label)} — {escape(name)} : {v:g}</title></circle>")
+    every = max(1, n // 10)
+    for i, label in enumerate(labels):
+        last = i == n - 1
+        if (i % every == 0 and (last or n - 1 - i >= every)) or last:
+            anchor = "end" if last and n > 1 else "middle"
+            parts.append(f'<text x="{pad_l + i * step:.1f}" y="{height - 6}" text-anchor="{anchor}" '
+                         f'font-size="10">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
