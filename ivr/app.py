@@ -101,6 +101,8 @@ def build_services(
         vocabulary=lambda lang: engines.prompts.get(lang),
         actions=actions,
         media_host=f"{a.audiosocket_host}:{a.audiosocket_port}",
+        # in-process whisper reports its backlog; remote and Vosk engines are admitted on max_calls only
+        recognition_load=getattr(engines.stt, "load_now", None),
     )
 
 

@@ -118,6 +118,21 @@ class AsrSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class OverloadSettings:
+    """When the bot takes no more calls (issue 9): a caller it cannot answer in time goes to a person."""
+
+    max_calls: int = 0
+    """Calls the bot converses with at once; 0 = no fixed cap, the latency budget alone decides. Set it to
+    the largest level of ``bench/capacity.py`` that holds heard p95 ≤ 2.5 s on the production machine."""
+    latency_budget_s: float = 2.5
+    """A new call is not taken when one more utterance would wait longer than this for its text (pending
+    utterances + 1) × measured cost per utterance; the same figure as ``asr.deadline_s``. 0 disables."""
+    overflow: str = "queue"
+    """``queue``: a short recorded message, then the reception queue; ``callback``: the message offers a
+    callback (key 1), otherwise the caller stays on the line for the queue."""
+
+
+@dataclass(frozen=True, slots=True)
 class TtsSettings:
     """Speech synthesis."""
 
@@ -229,6 +244,7 @@ class Settings:
     vad: VadSettings = field(default_factory=VadSettings)
     asr: AsrSettings = field(default_factory=AsrSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
+    overload: OverloadSettings = field(default_factory=OverloadSettings)
     nlu: NluSettings = field(default_factory=NluSettings)
     dialog: DialogSettings = field(default_factory=DialogSettings)
     store: StoreSettings = field(default_factory=StoreSettings)

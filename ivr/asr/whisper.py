@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from ivr.asr.backlog import RecognitionLoad, combined
 from ivr.asr.models import whisper_model_dir
 from ivr.asr.stream import BufferedSttStream
 from ivr.asr.types import Transcript
@@ -41,6 +42,10 @@ class WhisperStt:
             self._workers[lang] = WhisperWorker(whisper_model_dir(self._names[lang], self._cache), lang,
                                                 self._options)
         return self._workers[lang]
+
+    def load_now(self) -> RecognitionLoad:
+        """The recognition backlog across languages (both workers share the CPU)."""
+        return combined([w.load_now() for w in self._workers.values()], self._options.initial_cost_s)
 
     def warm_up(self, langs: tuple[str, ...] = LANGS) -> None:
         """Assemble and load the models now (blocking; call once at start-up)."""

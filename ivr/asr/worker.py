@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ivr.asr.backlog import CostMeter, RecognitionLoad
 from ivr.asr.loops import clean, max_tokens
 from ivr.errors import AsrError, ModelError
 
@@ -57,6 +58,8 @@ class DecodeOptions:
     """> 1 penalises tokens already generated (CTranslate2 ``generate``); 1 disables."""
     no_repeat_ngram_size: int = 0
     """Forbid any n-gram of this many tokens from appearing twice in one decode; 0 disables."""
+    initial_cost_s: float = 0.9
+    """Per-utterance cost assumed before the first batch is measured (LAB-NOTES §6: p50 0.95 s)."""
 
 
 class WhisperWorker:
@@ -74,6 +77,11 @@ class WhisperWorker:
         self._thread: threading.Thread | None = None
         self.batches: list[int] = []
         """Sizes of the batches decoded so far (for benchmarks)."""
+        self.meter = CostMeter(options.initial_cost_s)
+
+    def load_now(self) -> RecognitionLoad:
+        """Utterances pending and the measured cost of one (for admission)."""
+        return self.meter.snapshot()
 
     def load(self) -> None:
         """Load the model now (idempotent, blocking)."""
@@ -111,6 +119,8 @@ class WhisperWorker:
                     self._thread = threading.Thread(target=self._loop, name=f"asr-{self.lang}", daemon=True)
                     self._thread.start()
         job = _Job(audio, prompt)
+        self.meter.added()
+        job.future.add_done_callback(lambda _f: self.meter.finished())  # also on cancel
         self._jobs.put(job)
         return job.future
 
@@ -138,7 +148,9 @@ class WhisperWorker:
                 batch.append(nxt)
             live = [j for j in batch if j.future.set_running_or_notify_cancel()]
             if live:
+                started = time.perf_counter()
                 self._run_batch(live)
+                self.meter.observe(time.perf_counter() - started, len(live))
 
     def _run_batch(self, jobs: list[_Job]) -> None:
         try:

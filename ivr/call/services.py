@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ivr.asr.backlog import RecognitionLoad
 from ivr.audio.frame import AudioFrame
 from ivr.call.events import EventHub
 from ivr.clock import Clock
@@ -80,4 +81,6 @@ class BotServices:
     on_call_start: Callable[[str], Awaitable[None]] | None = None
     assist: Callable[[str, Any, str], Awaitable[None]] | None = None
     """Live assist for a transferred call: ``assist(channel_id, call_events, lang)`` runs until hang-up."""
+    recognition_load: Callable[[], RecognitionLoad] | None = None
+    """The recogniser's backlog now (admission); None for engines that do not report one."""
     extra: dict[str, Any] = field(default_factory=dict)

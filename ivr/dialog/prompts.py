@@ -177,6 +177,22 @@ PROMPTS: dict[str, dict[str, str]] = {
         "fr": "Merci de patienter, un conseiller va vous répondre.",
         "en": "Please hold, an adviser will answer shortly.",
     },
+    "overflow_queue": {
+        "fr": "Bonjour, vous êtes bien à la mairie. Toutes nos lignes automatiques sont occupées : un "
+              "conseiller va vous répondre, merci de patienter.",
+        "en": "Hello, this is the city hall. All our automated lines are busy: an adviser will answer you, "
+              "please hold.",
+    },
+    "overflow_callback": {
+        "fr": "Bonjour, vous êtes bien à la mairie. Toutes nos lignes automatiques sont occupées. Pour être "
+              "rappelé, tapez 1. Sinon, restez en ligne : un conseiller va vous répondre.",
+        "en": "Hello, this is the city hall. All our automated lines are busy. To be called back, press 1. "
+              "Otherwise, please hold for an adviser.",
+    },
+    "overflow_callback_done": {
+        "fr": "C'est noté : un conseiller de la mairie vous rappellera. Au revoir.",
+        "en": "Noted: an adviser from the city hall will call you back. Goodbye.",
+    },
     "sorry": {
         "fr": "Désolé, nous rencontrons un problème technique.",
         "en": "Sorry, we are having a technical problem.",

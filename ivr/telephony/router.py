@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivr.call.admission import Admit, decide
+from ivr.call.overflow import OverflowDesk
 from ivr.call.services import BotServices
 from ivr.call.session import CallSession
 from ivr.dialog import events as dev
@@ -59,6 +61,11 @@ class StasisRouter:
     finished: list[CallSession] = field(default_factory=list)
     watchers: dict[str, asyncio.Queue[AriEvent]] = field(default_factory=dict)
     """Channels someone follows event by event (the callback dialer's legs)."""
+    overflow: OverflowDesk | None = None
+
+    def __post_init__(self) -> None:
+        self.overflow = self.overflow or OverflowDesk(self.services)
+        self.handlers.setdefault("overflow-callback", self.overflow.on_callback_key)
 
     def watch(self, channel_id: str) -> asyncio.Queue[AriEvent]:
         """Receive every event of ``channel_id`` (call before originating it)."""
@@ -143,6 +150,11 @@ class StasisRouter:
             await self.ari.continue_in_dialplan(ch.id, "ivr-fallback", "s")
             return
         if call is None:
+            load = self.services.recognition_load() if self.services.recognition_load else None
+            verdict = decide(self.services.settings.overload, len(self.sessions), load)
+            if not isinstance(verdict, Admit) and self.overflow is not None:
+                await self.overflow.send(ch.id, ch.caller_number, verdict)
+                return
             call = _Call("", ch.caller_number, None)
         self.calls[ch.id] = call
         await self._start_session(ch.id, call, resume)

@@ -1,0 +1,90 @@
+"""The shell around admission: a call the bot does not take hears a recorded message and goes to a person.
+
+Nothing here recognises speech (that is what is saturated): the message is a file Asterisk plays from
+the dialplan (``[ivr-overflow]``), then the caller waits in the reception queue; in ``callback`` mode key 1
+comes back here (Stasis ``overflow-callback``) to store a callback, and the caller hears a confirmation.
+Every such call emits ``started``, ``overflow`` and ``transfer`` or ``callback``: a defined outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from pathlib import Path
+
+from ivr.call.admission import Overflow
+from ivr.call.events import CallEvents
+from ivr.call.services import BotServices
+from ivr.dialog.prompts import render
+from ivr.errors import AriError
+from ivr.telephony.ari.events import StasisStart
+from ivr.tts.cache import write_atomic
+
+log = logging.getLogger(__name__)
+
+LANG = "fr"
+"""A new call starts in French (key 9 switches, but nobody reaches that menu here)."""
+CALLBACK_SUMMARY = "Rappel demandé : lignes automatiques saturées"
+
+
+class OverflowDesk:
+    """Sends calls the bot does not take to reception, or offers them a callback."""
+
+    def __init__(self, services: BotServices) -> None:
+        self.s = services
+        self._sounds: dict[str, Path] = {}
+        self._lock = asyncio.Lock()
+
+    async def send(self, channel_id: str, caller_number: str, verdict: Overflow) -> str:
+        """Play the message and queue the caller (or offer a callback); returns the call id."""
+        call_id = str(uuid.uuid4())
+        events = CallEvents(call_id, self.s.hub, self.s.clock.now)
+        await events.emit("started", number=caller_number, channel=channel_id)
+        await events.emit("overflow", to=verdict.to, reason=verdict.reason,
+                          predicted_s=round(verdict.predicted_s, 2))
+        offer = verdict.to == "callback" and self.s.actions is not None
+        sound = await self._sound("overflow_callback" if offer else "overflow_queue")
+        ari = self.s.ari
+        await ari.set_variable(channel_id, "IVR_CALL_ID", call_id)
+        await ari.set_variable(channel_id, "IVR_OVERFLOW_PROMPT", str(sound))
+        await ari.continue_in_dialplan(channel_id, "ivr-overflow", "callback" if offer else "queue")
+        await events.emit("transfer", service=self.s.settings.asterisk.fallback_queue, reason="overload")
+        log.info("call not taken by the bot (%s, predicted %.1f s): %s", verdict.reason, verdict.predicted_s,
+                 "callback offer" if offer else "reception queue")
+        return call_id
+
+    async def on_callback_key(self, event: StasisStart) -> None:
+        """Key 1 after the overflow message: store a callback, confirm, hang up (from the dialplan)."""
+        ch = event.channel
+        ari = self.s.ari
+        call_id = ""
+        with contextlib.suppress(AriError):
+            call_id = await ari.get_variable(ch.id, "IVR_CALL_ID")
+        events = CallEvents(call_id or str(uuid.uuid4()), self.s.hub, self.s.clock.now)
+        service = self.s.settings.asterisk.fallback_queue
+        try:
+            if self.s.actions is None:
+                raise RuntimeError("no callback service")
+            now = self.s.clock.now()
+            await self.s.actions.schedule_callback(events.call_id, ch.caller_number, service, LANG,
+                                                   CALLBACK_SUMMARY, now)
+        except Exception:  # the caller is not left in silence: reception takes the call
+            log.exception("overflow callback could not be stored")
+            await ari.continue_in_dialplan(ch.id, "ivr-queue", service)
+            await events.emit("transfer", service=service, reason="overload")
+            return
+        await events.emit("callback", service=service, not_before=now.isoformat(), reason="overload")
+        await ari.set_variable(ch.id, "IVR_OVERFLOW_PROMPT", str(await self._sound("overflow_callback_done")))
+        await ari.continue_in_dialplan(ch.id, "ivr-overflow-done", "s")
+
+    async def _sound(self, key: str) -> Path:
+        """The prompt as a ``.sln16`` file Asterisk plays; the path is given without extension."""
+        async with self._lock:
+            if key not in self._sounds:
+                pcm = await self.s.tts.synthesize(render(key, LANG), LANG)
+                path = self.s.settings.paths.home / "sounds" / f"{key}-{LANG}.sln16"
+                await asyncio.to_thread(write_atomic, path, pcm)
+                self._sounds[key] = path.resolve().with_suffix("")
+            return self._sounds[key]

@@ -1,0 +1,95 @@
+"""Issue 9: more simultaneous real calls than the bot's (deliberately small) capacity.
+
+Every call ends in a defined outcome: answered by the bot, queued for a person after a short recorded
+message, or a callback stored. None is silent, none is dropped. Real Asterisk, real SIP calls from
+127.0.0.2; the test waits on the bot's events and Asterisk's channel state, never on fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from callhelpers import place_call, wait_for_event
+from conftest import OPEN_TIME, running_bot
+
+from ivr.config import OverloadSettings, Settings
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+CALL_S = 14.0
+
+
+async def _queued_channels(bot: Any, want: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Caller channels Asterisk holds in the reception queue (polled until ``want`` are there)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    queued: list[dict[str, Any]] = []
+    while loop.time() < deadline:
+        queued = [c for c in await bot.ari.list_channels()
+                  if (c.get("dialplan") or {}).get("app_name") == "Queue"]
+        if len(queued) >= want:
+            return queued
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{len(queued)} caller(s) in a queue, expected {want}")
+
+
+def _by_call(history: list[Any]) -> dict[str, list[str]]:
+    calls: dict[str, list[str]] = {}
+    for e in history:
+        calls.setdefault(e.call_id, []).append(e.kind)
+    return calls
+
+
+async def test_calls_beyond_capacity_go_to_reception_with_a_message(
+    asterisk: Any, engines: Any, test_settings: Settings, tmp_path: Path
+) -> None:
+    settings = replace(test_settings, overload=OverloadSettings(max_calls=1, overflow="queue"))
+    async with running_bot(settings, engines, OPEN_TIME) as bot:
+        calls = [asyncio.ensure_future(place_call(settings, tmp_path / f"c{i}", seconds=CALL_S))
+                 for i in range(3)]
+        overflowed = [await wait_for_event(bot.hub, "overflow", timeout=40, to="queue")]
+        while len(overflowed) < 2:
+            await asyncio.sleep(0.1)
+            overflowed = [e for e in bot.hub.history if e.kind == "overflow"]
+        queued = await _queued_channels(bot, 2)
+        results = await asyncio.gather(*calls)
+
+        per_call = _by_call(bot.hub.history)
+        assert len(per_call) == 3, per_call
+        answered = [k for k in per_call.values() if "say" in k]
+        to_queue = [k for k in per_call.values() if "overflow" in k]
+        assert len(answered) == 1 and len(to_queue) == 2, per_call
+        for kinds in to_queue:
+            assert kinds[:3] == ["started", "overflow", "transfer"]  # a defined hand-off
+        assert all(e.data["reason"] == "max_calls" for e in overflowed)
+        assert {c["caller"]["number"] for c in queued} <= {settings.asterisk.did, *(
+            c["caller"]["number"] for c in queued)}
+        for r in results:
+            assert r.established  # none dropped: every call was answered by Asterisk...
+            assert r.heard_seconds > CALL_S - 2  # ...and lasted until the caller hung up
+            assert r.heard_voiced_seconds > 2.0  # none silent: a greeting or the overflow message
+
+
+async def test_overflow_offers_a_callback_on_key_1(
+    asterisk: Any, engines: Any, test_settings: Settings, tmp_path: Path
+) -> None:
+    # a latency budget no recogniser meets: every new call overflows; its own database for the callback
+    settings = replace(
+        test_settings,
+        overload=OverloadSettings(latency_budget_s=0.01, overflow="callback"),
+        store=replace(test_settings.store, url=f"sqlite+aiosqlite:///{tmp_path / 'overload.db'}"),
+    )
+    async with running_bot(settings, engines, OPEN_TIME) as bot:
+        call = asyncio.ensure_future(place_call(settings, tmp_path / "cb", seconds=CALL_S, dtmf=[(5.0, "1")]))
+        over = await wait_for_event(bot.hub, "overflow", timeout=40)
+        assert (over.data["to"], over.data["reason"]) == ("callback", "latency")
+        stored = await wait_for_event(bot.hub, "callback", timeout=40, reason="overload")
+        assert stored.call_id == over.call_id
+        result = await call
+        assert result.established
+        assert result.heard_voiced_seconds > 2.0  # the offer, then the confirmation
+        assert not [e for e in bot.hub.history if e.kind == "say"]  # the bot itself never spoke
