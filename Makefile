@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-deps python-deps asterisk models voices lint bench clean
+.PHONY: run test test-fast setup system-deps python-deps asterisk models voices lint bench clean
 
 run: setup voices
 	$(BIN)/ivr up
@@ -14,6 +14,10 @@ test: setup
 	$(BIN)/ruff check ivr tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The unit tier only (tests/unit: no model, no process): under a minute, no `make setup` needed beyond the venv.
+test-fast: python-deps
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit
 
 setup: system-deps python-deps asterisk models
 

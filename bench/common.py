@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from ivr.audio.wav import write_wav  # noqa: E402
 from ivr.call.events import CallEvent  # noqa: E402
 from ivr.config import Settings  # noqa: E402
+from ivr.probe.call import ProbeCall  # noqa: E402
 from ivr.telephony.asterisk.process import AsteriskProcess  # noqa: E402
-from ivr.telephony.testcall import TestCall  # noqa: E402
 from ivr.testing.lab import isolated_settings  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -187,7 +187,7 @@ def measure(heard: Path, sent: Path | None, asks: list[tuple[float, Question]], 
 
 async def ask(settings: Settings, workdir: Path, asks: list[tuple[float, Question]], seconds: float) -> list[Turn]:
     """Place one call asking the questions at their times; measure each turn."""
-    call = TestCall(settings, workdir, segments=[(at, q.wav) for at, q in asks], seconds=seconds)
+    call = ProbeCall(settings, workdir, segments=[(at, q.wav) for at, q in asks], seconds=seconds)
     try:
         result = await call.run(settings.asterisk.did)
     except Exception as exc:  # a failed call is a result, not a crash of the benchmark

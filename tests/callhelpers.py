@@ -9,7 +9,7 @@ from typing import Any
 from ivr.audio.wav import write_wav
 from ivr.call.events import CallEvent
 from ivr.config import Settings
-from ivr.telephony.testcall import CallResult, TestCall
+from ivr.probe.call import CallResult, ProbeCall
 
 
 async def synth_wav(engines: Any, text: str, lang: str, path: Path) -> Path:
@@ -30,7 +30,7 @@ async def place_call(
     number: str | None = None,
 ) -> CallResult:
     """One call from the trunk side (127.0.0.2)."""
-    call = TestCall(settings, workdir, segments=segments, seconds=seconds, dtmf=dtmf, hangup_at=hangup_at)
+    call = ProbeCall(settings, workdir, segments=segments, seconds=seconds, dtmf=dtmf, hangup_at=hangup_at)
     return await call.run(number or settings.asterisk.did)
 
 

@@ -1,11 +1,19 @@
-"""Shared fixtures: a real Asterisk 22 on free loopback ports, the real engines, the bot in-process, SIP phones."""
+"""Shared fixtures: tier markers, one ``db``, a real Asterisk 22 on free ports, the engines, the bot, SIP phones.
+
+The tier of a test is its directory: ``unit/`` (no model, no process, seconds), ``integration/`` (real engines,
+programs and servers), ``e2e/`` (real calls through Asterisk, a real browser). ``make test-fast`` runs ``unit``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import os
 import shutil
 import socket
+import subprocess
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,11 +22,65 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.config import PROJECT_ROOT, Settings
+from ivr.probe.sipua import BaresipUA, UaConfig, free_port
+from ivr.store import Database, migrate
 from ivr.telephony.asterisk.process import AsteriskProcess
-from ivr.telephony.sipua import BaresipUA, UaConfig, free_port
 from ivr.testing.lab import isolated_settings
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its tier, taken from its directory (``-m unit`` is the fast tier)."""
+    for item in items:
+        tier = item.path.parent.name
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in tests/unit, tests/integration or tests/e2e")
+        item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the unit tier honest: starting a program there fails the test (it belongs in integration/)."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a unit test started a process: {args[:1]!r}; move it to tests/integration")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A PostgreSQL server: ``IVR_TEST_PG_URL`` or a temporary local cluster."""
+    from ivr.testing.pgtemp import temp_postgres, unavailable_reason
+
+    env = os.environ.get("IVR_TEST_PG_URL")
+    if env:
+        yield env
+        return
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    with temp_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database: a SQLite file, or PostgreSQL when parametrized indirectly with "postgresql"."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
+    else:
+        from ivr.testing.pgtemp import create_database
+
+        url = await create_database(request.getfixturevalue("pg_admin_url"), f"ivr_test_{uuid.uuid4().hex[:10]}")
+    await migrate(url)
+    async with Database(url) as database:
+        yield database
 
 
 def _free_udp(host: str) -> int:
@@ -34,7 +96,7 @@ def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def kannel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A real Kannel (bearerbox + smsbox) with its fake SMSC, on free loopback ports."""
-    from ivr.actions.sms.kannel_lab import KannelLab
+    from ivr.testing.kannel_lab import KannelLab
 
     lab = KannelLab(tmp_path_factory.mktemp("kannel"))
     lab.start()
@@ -49,8 +111,12 @@ OPEN_TIME = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.fixture(scope="session")
-def test_settings(test_home: Path, kannel: object) -> Settings:
-    """Settings on free ports (a developer's `ivr up` may be running on the default ones)."""
+def test_settings(test_home: Path) -> Settings:
+    """Settings on free ports (a developer's `ivr up` may be running on the default ones).
+
+    SMS go to a Kannel URL nobody listens on: the bot offers and queues them as in production, delivery
+    just keeps retrying. The one test that checks delivery uses :func:`kannel_settings` and a real Kannel.
+    """
     return isolated_settings(
         test_home,
         {
@@ -58,14 +124,21 @@ def test_settings(test_home: Path, kannel: object) -> Settings:
             # real calls on a loaded shared machine: the deadline itself is tested on the virtual clock
             "asr": {"deadline_s": 8.0},
             "dialog": {"callback_poll_s": 1.0, "callback_retry_s": 5.0},
-            "sms": {
-                "gateway": "kannel",
-                "url": kannel.sendsms_url,  # type: ignore[attr-defined]
-                "username": kannel.username,  # type: ignore[attr-defined]
-                "password": kannel.password,  # type: ignore[attr-defined]
-            },
+            "sms": {"gateway": "kannel", "url": f"http://127.0.0.1:{free_port()}/cgi-bin/sendsms"},
         },
     )
+
+
+@pytest.fixture(scope="session")
+def kannel_settings(test_settings: Settings, kannel: object) -> Settings:
+    """:func:`test_settings` delivering SMS through the real Kannel lab."""
+    sms = dataclasses.replace(
+        test_settings.sms,
+        url=kannel.sendsms_url,  # type: ignore[attr-defined]
+        username=kannel.username,  # type: ignore[attr-defined]
+        password=kannel.password,  # type: ignore[attr-defined]
+    )
+    return dataclasses.replace(test_settings, sms=sms)
 
 
 @pytest.fixture(scope="session")

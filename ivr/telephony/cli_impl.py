@@ -117,11 +117,11 @@ def cmd_asterisk_cli(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_call(settings: Settings, args: argparse.Namespace) -> int:
     """Place a real SIP call and print its events."""
-    from ivr.telephony.testcall import TestCall, parse_dtmf_plan
+    from ivr.probe.call import ProbeCall, parse_dtmf_plan
 
     number = args.number or settings.asterisk.did
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as tmp:
-        call = TestCall(
+        call = ProbeCall(
             settings, Path(tmp), wav=Path(args.wav), seconds=args.seconds, delay=args.delay,
             dtmf=parse_dtmf_plan(args.dtmf),
         )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
 
-from ivr.config import Settings, load_settings, merge_layers
-from ivr.telephony.sipua import free_port
+from ivr.config import PROJECT_ROOT, Settings, load_settings, merge_layers
+from ivr.probe.sipua import free_port
 
 
 def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settings:
@@ -27,3 +28,19 @@ def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settin
         "web": {"port": free_port()},
     }
     return load_settings(merge_layers(layers, extra or {}), environ={})
+
+
+def make_settings(tmp: Path, knowledge_src: Path | None = None, **sections: dict[str, Any]) -> Settings:
+    """Isolated settings whose knowledge base and dialplans are copies under ``tmp``, so a test may edit them."""
+    src = knowledge_src or PROJECT_ROOT / "knowledge"
+    kb = tmp / "knowledge"
+    if not kb.exists():
+        shutil.copytree(src, kb)
+    dialplans = tmp / "dialplans"
+    if not dialplans.exists():
+        shutil.copytree(PROJECT_ROOT / "dialplans", dialplans)
+    paths = {"knowledge_dir": str(kb), "dialplans_dir": str(dialplans)}
+    overrides: dict[str, Any] = {"paths": paths, "nlu": {"calibration_file": str(src / "calibration.toml")}}
+    for name, values in sections.items():
+        overrides.setdefault(name, {}).update(values)
+    return isolated_settings(tmp / "home", overrides)

@@ -1,7 +1,7 @@
 """What the web app needs from the running bot, passed in once: :class:`WebContext`.
 
 The bot process builds one and calls :func:`ivr.web.app.create_app`; tests build one from the in-memory
-fakes of :mod:`ivr.web.testing`.
+fakes of :mod:`ivr.testing.web`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class LiveCallView:
 
 
 class LiveCalls(Protocol):
-    """The calls in progress (implemented by the bot; a fake in :mod:`ivr.web.testing`)."""
+    """The calls in progress (implemented by the bot; a fake in :mod:`ivr.testing.web`)."""
 
     def active(self) -> list[LiveCallView]:
         """The calls in the bot right now."""

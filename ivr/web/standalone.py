@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from ivr.config import Settings
 from ivr.nlu.holder import KnowledgeHolder
@@ -14,10 +15,22 @@ from ivr.nlu.matcher import Matcher, build_matcher
 from ivr.nlu.model import KnowledgeBase
 from ivr.store.db import Database, migrate
 from ivr.telephony.ami import AmiClient
-from ivr.web.context import LiveCalls, SendSms, WebContext
-from ivr.web.testing import FakeLiveCalls
+from ivr.web.context import LiveCalls, LiveCallView, SendSms, WebContext
 
 log = logging.getLogger(__name__)
+
+
+class NoLiveCalls:
+    """The :class:`LiveCalls` of a web console running without the bot: no call, no event, ever."""
+
+    def active(self) -> list[LiveCallView]:
+        """Nothing is in progress."""
+        return []
+
+    async def subscribe(self) -> AsyncIterator[Mapping[str, Any]]:
+        """Wait until the consumer goes away (no event will come)."""
+        await asyncio.Event().wait()
+        yield {}  # pragma: no cover (never reached: makes this an async generator)
 
 
 class MatcherBox:
@@ -67,6 +80,6 @@ async def standalone_context(
     db = Database(settings.database_url)
     try:
         yield WebContext(settings=settings, sessions=db.sessions, knowledge=holder, matcher=box,
-                         live=live or FakeLiveCalls(), ami=ami, on_publish=on_publish, send_sms=send_sms)
+                         live=live or NoLiveCalls(), ami=ami, on_publish=on_publish, send_sms=send_sms)
     finally:
         await db.close()

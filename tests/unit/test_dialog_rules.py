@@ -21,12 +21,12 @@ from ivr.dialog.events import (
     SmsQueued,
     TransferCompleted,
 )
-from ivr.dialog.fakes import describe, heard, sample_knowledge
 from ivr.dialog.hours import OpeningHours
 from ivr.dialog.policy import Dialog
 from ivr.dialog.state import State
 from ivr.errors import DialogError
 from ivr.nlu.types import Decision
+from ivr.testing.dialog_fakes import describe, heard, sample_knowledge
 
 PARIS = ZoneInfo("Europe/Paris")
 OPEN = datetime(2026, 12, 15, 10, 0, tzinfo=PARIS)

@@ -17,7 +17,7 @@ from ivr.telephony.ami_events import (
     parse_message,
     parse_queue_event,
 )
-from ivr.telephony.ami_fake import FakeAmiServer, FakeMember, FakeQueue
+from ivr.testing.ami_fake import FakeAmiServer, FakeMember, FakeQueue
 
 
 async def _client(server: FakeAmiServer, **kw: float) -> AmiClient:

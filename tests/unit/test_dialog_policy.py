@@ -22,10 +22,10 @@ from ivr.dialog.events import (
     TransferCompleted,
     TransferFailed,
 )
-from ivr.dialog.fakes import describe, heard, sample_knowledge
 from ivr.dialog.hours import OpeningHours
 from ivr.dialog.policy import Dialog
 from ivr.nlu.types import Decision
+from ivr.testing.dialog_fakes import describe, heard, sample_knowledge
 
 PARIS = ZoneInfo("Europe/Paris")
 CONFIRM = Decision.CONFIRM

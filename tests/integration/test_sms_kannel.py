@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ivr.actions.sms.kannel import KannelGateway
-from ivr.actions.sms.kannel_lab import (
+from ivr.actions.sms.outbox import SmsOutbox
+from ivr.clock import VirtualClock
+from ivr.errors import SmsError
+from ivr.store import Database
+from ivr.testing.kannel_lab import (
     FakeSms,
     KannelLab,
     decode_fakesmsc_line,
     reassemble,
     unavailable_reason,
 )
-from ivr.actions.sms.outbox import SmsOutbox
-from ivr.clock import VirtualClock
-from ivr.errors import SmsError
-from ivr.store import Database, migrate
 
 pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
 
@@ -30,15 +30,6 @@ def kannel(tmp_path: Path) -> Iterator[KannelLab]:
     lab = KannelLab(tmp_path / "kannel")
     yield lab
     lab.stop()
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite file."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
-    await migrate(url)
-    async with Database(url) as database:
-        yield database
 
 
 async def _wait_received(lab: KannelLab, count: int, timeout_s: float = 10.0) -> None:

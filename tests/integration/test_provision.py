@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "provision-asterisk.sh"
 DEFAULT_CACHE = Path(os.environ.get("IVR_CACHE_DIR", Path.home() / ".cache" / "ivr")) / "asterisk"
 UNREACHABLE_MIRROR = "http://127.0.0.1:9/debian"  # discard port: connection refused at once

@@ -1,17 +1,13 @@
-"""In-memory fakes for the web app's collaborators (tests, and ``ivr web`` without a running bot)."""
+"""In-memory fakes for the web app's collaborators: live calls the test drives by hand, an SMS outbox that records."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import shutil
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from ivr.config import Settings
-from ivr.nlu.types import Decision, MatchResult
 from ivr.web.context import LiveCallView, WebContext
 
 
@@ -58,17 +54,6 @@ class FakeLiveCalls:
 
 
 @dataclass
-class ScriptedMatcher:
-    """A matcher answering from a table (text -> result); anything else abstains."""
-
-    results: dict[str, MatchResult] = field(default_factory=dict)
-
-    def match(self, text: str, lang: str) -> MatchResult:
-        """The scripted verdict."""
-        return self.results.get(text, MatchResult(Decision.ABSTAIN, None, 0.0, lang, ()))
-
-
-@dataclass
 class RecordedSms:
     """An SMS the fake outbox received."""
 
@@ -87,24 +72,6 @@ class FakeSmsOutbox:
         """Record the message."""
         self.sent.append(RecordedSms(call_id, number, text))
         return len(self.sent)
-
-
-def make_settings(tmp: Path, knowledge_src: Path | None = None, **sections: dict[str, Any]) -> Settings:
-    """Settings for a test: home, database and a copy of the knowledge base under ``tmp``."""
-    from ivr.config import PROJECT_ROOT, load_settings
-
-    src = knowledge_src or PROJECT_ROOT / "knowledge"
-    kb = tmp / "knowledge"
-    if not kb.exists():
-        shutil.copytree(src, kb)
-    dialplans = tmp / "dialplans"
-    if not dialplans.exists():
-        shutil.copytree(PROJECT_ROOT / "dialplans", dialplans)
-    paths = {"home": str(tmp / "home"), "knowledge_dir": str(kb), "dialplans_dir": str(dialplans)}
-    overrides: dict[str, Any] = {"paths": paths, "nlu": {"calibration_file": str(src / "calibration.toml")}}
-    for name, values in sections.items():
-        overrides.setdefault(name, {}).update(values)
-    return load_settings(overrides, environ={}, config_file=tmp / "none.toml")
 
 
 async def add_user(ctx: WebContext, name: str, role: str, password: str) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,37 +21,14 @@ from ivr.store import (
 )
 from ivr.store.db import current_revision, head_revision
 from ivr.store.models import CallbackRow, SmsRow
-from ivr.store.pgtemp import create_database, temp_postgres, unavailable_reason
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # 09:30 in Paris
 
 
-@pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """A PostgreSQL server: ``IVR_TEST_PG_URL`` or a temporary local cluster."""
-    env = os.environ.get("IVR_TEST_PG_URL")
-    if env:
-        yield env
-        return
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL tests skipped: {reason}")
-    with temp_postgres() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated, empty database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
-    else:
-        admin = request.getfixturevalue("pg_admin_url")
-        url = await create_database(admin, f"ivr_test_{uuid.uuid4().hex[:10]}")
-    await migrate(url)
-    database = Database(url)
-    yield database
-    await database.close()
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test taking ``db`` runs on SQLite and on PostgreSQL (the conftest's ``db``, indirectly)."""
+    if "db" in metafunc.fixturenames:
+        metafunc.parametrize("db", ["sqlite", "postgresql"], indirect=True)
 
 
 async def _call(calls: CallRepository, at: datetime, outcome: str | None, service: str | None = None,

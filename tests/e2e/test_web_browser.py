@@ -20,9 +20,10 @@ import pytest
 
 from ivr.config import PROJECT_ROOT
 from ivr.telephony.ami import AmiClient
-from ivr.telephony.ami_fake import FakeAmiServer, FakeMember, FakeQueue
+from ivr.testing.ami_fake import FakeAmiServer, FakeMember, FakeQueue
+from ivr.testing.lab import make_settings
+from ivr.testing.web import FakeLiveCalls, add_user
 from ivr.web.context import LiveCallView, WebContext
-from ivr.web.testing import FakeLiveCalls, add_user, make_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

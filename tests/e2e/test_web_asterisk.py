@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from ivr.config import PROJECT_ROOT, Settings
+from ivr.probe.sipua import free_port
 from ivr.telephony.ami import AmiClient
 from ivr.telephony.ami_events import QueueCallerJoin
-from ivr.telephony.sipua import free_port
+from ivr.testing.web import add_user
 from ivr.web import dialplan
-from ivr.web.testing import add_user
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from callhelpers import place_call, synth_wav, wait_for_event
-from conftest import agent_phone, phone, running_bot, write_tone
+from conftest import OPEN_TIME, agent_phone, phone, running_bot, write_tone
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
@@ -33,16 +33,17 @@ async def test_spoken_question_is_answered_after_barge_in(bot, engines, test_set
     assert result.heard_voiced_seconds > 6
 
 
-async def test_sms_with_the_link_reaches_kannel(bot, engines, kannel, test_settings, tmp_path: Path) -> None:
+async def test_sms_with_the_link_reaches_kannel(asterisk, engines, kannel, kannel_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "q.wav")
-    # the caller interrupts the answer and accepts the SMS offer with the keypad (1 = yes)
-    await place_call(test_settings, tmp_path, segments=[(2.0, q)], dtmf=[(11.0, "1")], seconds=18)
-    await wait_for_event(bot.hub, "sms", timeout=10)
-    for _ in range(100):
-        got = kannel.received()
-        if got:
-            break
-        await asyncio.sleep(0.2)
+    async with running_bot(kannel_settings, engines, OPEN_TIME) as bot:
+        # the caller interrupts the answer and accepts the SMS offer with the keypad (1 = yes)
+        await place_call(kannel_settings, tmp_path, segments=[(2.0, q)], dtmf=[(11.0, "1")], seconds=18)
+        await wait_for_event(bot.hub, "sms", timeout=10)
+        for _ in range(100):
+            got = kannel.received()
+            if got:
+                break
+            await asyncio.sleep(0.2)
     assert got, "no SMS reached the fake SMSC"
     assert got[-1].receiver.endswith("612345678")
     assert "villeneuve-sur-loire.example" in got[-1].text

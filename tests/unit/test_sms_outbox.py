@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +10,7 @@ from ivr.actions.numbers import InvalidNumber
 from ivr.actions.sms.outbox import SmsOutbox
 from ivr.clock import VirtualClock
 from ivr.errors import SmsError
-from ivr.store import Database, migrate
+from ivr.store import Database
 
 
 class ScriptedGateway:
@@ -28,15 +26,6 @@ class ScriptedGateway:
             raise self.error
         self.sent.append((number_e164, text))
         return f"id-{len(self.sent)}"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite file."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
-    await migrate(url)
-    async with Database(url) as database:
-        yield database
 
 
 async def test_invalid_numbers_are_refused_before_queueing(db: Database) -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from ivr.actions.callbacks import CallbackNotFound, CallbackOutcome, CallbackScheduler
 from ivr.actions.numbers import InvalidNumber
 from ivr.clock import VirtualClock
-from ivr.store import Database, migrate
+from ivr.store import Database
 from ivr.store.records import CallbackRecord
 
 
@@ -48,15 +46,6 @@ class World:
 
     async def agents_free(self, service: str) -> bool:
         return service in self.free
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite file."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
-    await migrate(url)
-    async with Database(url) as database:
-        yield database
 
 
 def _scheduler(db: Database, clock: VirtualClock, world: World, dialer: ScriptedDialer,

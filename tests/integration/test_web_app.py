@@ -16,10 +16,11 @@ from ivr.nlu.kb import load_knowledge
 from ivr.nlu.matcher import Matcher, build_matcher
 from ivr.store.calls import CallRepository
 from ivr.store.models import CallbackRow
+from ivr.testing.lab import make_settings
+from ivr.testing.web import FakeSmsOutbox, add_user
 from ivr.web.app import create_app
 from ivr.web.context import WebContext
 from ivr.web.standalone import standalone_context
-from ivr.web.testing import FakeSmsOutbox, add_user, make_settings
 
 
 @pytest.fixture(scope="session")

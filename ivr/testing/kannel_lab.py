@@ -1,6 +1,6 @@
 """Start a private Kannel (bearerbox + smsbox + the fake SMSC ``fakesmsc``) on free loopback ports.
 
-Used by the tests and for demos: ``python -m ivr.actions.sms.kannel_lab`` prints the ``[sms]`` settings
+Used by the tests and for demos: ``python -m ivr.testing.kannel_lab`` prints the ``[sms]`` settings
 and runs until Ctrl-C. Needs Debian ``kannel`` and ``kannel-extras`` (which ships ``fakesmsc``).
 """
 

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from ivr.call.events import CallEvents, EventHub
-from ivr.store import CallRepository, Database, StatsRepository, migrate
+from ivr.store import CallRepository, Database, StatsRepository
 from ivr.store.sink import StoreSink
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite file."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
-    await migrate(url)
-    async with Database(url) as database:
-        yield database
 
 
 class Ticker:

@@ -13,7 +13,7 @@ import numpy as np
 from ivr.audio.wav import read_wav, write_wav
 from ivr.config import Settings
 from ivr.errors import TelephonyError
-from ivr.telephony.sipua import BaresipUA, UaConfig, UaEvent
+from ivr.probe.sipua import BaresipUA, UaConfig, UaEvent
 
 UA_RATE = 8000
 
@@ -72,10 +72,8 @@ class CallResult:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class TestCall:
+class ProbeCall:
     """A citizen's phone at 127.0.0.2 calling the city's number."""
-
-    __test__ = False  # not a pytest class
 
     def __init__(
         self,

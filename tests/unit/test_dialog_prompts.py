@@ -12,7 +12,6 @@ import pytest
 
 from ivr.config import PROJECT_ROOT, DialogSettings
 from ivr.dialog.actions import Say
-from ivr.dialog.fakes import heard
 from ivr.dialog.hours import OpeningHours
 from ivr.dialog.kbview import from_kb
 from ivr.dialog.labels import about, bare_label, intent_label
@@ -22,6 +21,7 @@ from ivr.dialog.summary import Summary
 from ivr.dialog.words import emergency_case, ordinal_choice, yes_or_no
 from ivr.errors import DialogError
 from ivr.nlu.kb import load_knowledge
+from ivr.testing.dialog_fakes import heard
 
 
 def _fields(template: str) -> set[str]:

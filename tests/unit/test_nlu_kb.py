@@ -12,7 +12,7 @@ from ivr.nlu.holder import KnowledgeHolder
 from ivr.nlu.kb import lint_knowledge, load_knowledge
 from ivr.nlu.model import IntentKind, KnowledgeLintError, LintIssue, Severity
 
-FIXTURES = Path(__file__).parent / "data" / "kb_broken"
+FIXTURES = Path(__file__).parents[1] / "data" / "kb_broken"
 BASE = FIXTURES / "base"
 
 
