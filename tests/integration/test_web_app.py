@@ -190,7 +190,7 @@ async def test_agent_call_file_previous_calls_and_sms(client: httpx.AsyncClient,
     assert [p["summary"] for p in r["previous"]] == ["Demande de passeport"]
     assert (await client.get("/api/agent/lookup", params={"number": "+33611111111"})).json()["call_id"] == "new"
     sip = (await client.get("/api/agent/sip")).json()
-    assert sip["uri"].startswith("sip:web-agent1@") and sip["ws"].endswith(":8088/ws")
+    assert sip["uri"].startswith("sip:web-agent1@") and sip["ws"].endswith(f":{ctx.settings.asterisk.ari_port}/ws")
     assert sip["password"] == ctx.settings.secrets.agent_password
     r = await client.post("/api/agent/sms", json={"call_id": "new", "text": "https://x.example/p"},
                           headers={"X-CSRF-Token": token})
