@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from ivr.errors import ProvisionError
+from ivr.probe.sipua import free_port
 from ivr.remote.client import probe
-from ivr.telephony.sipua import free_port
 
 START_TIMEOUT_S = 120.0
 """Loading a model on a busy 2-core machine can take tens of seconds."""

@@ -25,8 +25,9 @@ from ivr.clock import VirtualClock
 from ivr.config import PROJECT_ROOT
 from ivr.nlu.holder import KnowledgeHolder
 from ivr.store import CallRepository, Database
+from ivr.testing.lab import make_settings
+from ivr.testing.web import FakeLiveCalls, add_user
 from ivr.web.context import WebContext
-from ivr.web.testing import FakeLiveCalls, add_user, make_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -14,7 +14,7 @@ from ivr.store.figures_query import FiguresRepository, Period
 from ivr.store.sink import StoreSink
 from ivr.telephony.ami import AmiClient
 from ivr.telephony.ami_events import AgentConnect, QueueCallerAbandon, QueueCallerJoin
-from ivr.telephony.ami_fake import FakeAmiServer, FakeQueue
+from ivr.testing.ami_fake import FakeAmiServer, FakeQueue
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 

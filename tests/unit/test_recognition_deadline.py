@@ -14,10 +14,10 @@ from ivr.clock import VirtualClock
 from ivr.config import DialogSettings
 from ivr.dialog.actions import Action
 from ivr.dialog.events import Dtmf, Event, RecognitionLate
-from ivr.dialog.fakes import describe, heard, sample_knowledge
 from ivr.dialog.hours import OpeningHours
 from ivr.dialog.policy import Dialog
 from ivr.errors import AsrError
+from ivr.testing.dialog_fakes import describe, heard, sample_knowledge
 
 PARIS = ZoneInfo("Europe/Paris")
 OPEN = datetime(2026, 12, 15, 10, 0, tzinfo=PARIS)  # Tuesday morning
