@@ -23,6 +23,7 @@ setup: system-deps python-deps asterisk models
 
 system-deps:
 	@bash scripts/install-system-deps.sh
+	@bash scripts/install-test-voices.sh   # MBROLA voices for the spoken evaluation set only (non-free, never shipped)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,6 +49,7 @@ lint: python-deps
 bench: setup
 	$(BIN)/python bench/asr_wer.py
 	$(BIN)/python bench/kb_eval.py
+	$(BIN)/python bench/spoken_eval.py --calls 20
 	$(BIN)/python bench/turn_latency.py
 	$(BIN)/python bench/capacity.py
 

@@ -115,6 +115,10 @@ class AsrSettings:
     deadline_s: float = 2.5
     """From end of speech to text; past it the caller hears a re-prompt, then is offered a person (issue 9:
     heard p95 ≤ 2.5 s at 8 calls is the target, and 5–19 s of silence made callers hang up). 0 disables."""
+    min_window_s: float = 6.0
+    """Shortest encoder window when ``adaptive_window`` (the utterance + 1 s, rounded up to 2 s, at least this)."""
+    no_speech_threshold: float = 0.6
+    """Whisper's no-speech probability above which a low-confidence result is dropped as silence."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ class WhisperStt:
         self._options = DecodeOptions(beam_size=asr.beam_size, cpu_threads=asr.cpu_threads, batching=batching,
                                       adaptive_window=asr.adaptive_window,
                                       repetition_penalty=asr.repetition_penalty,
-                                      no_repeat_ngram_size=asr.no_repeat_ngram_size)
+                                      no_repeat_ngram_size=asr.no_repeat_ngram_size,
+                                      min_window_s=asr.min_window_s, no_speech_threshold=asr.no_speech_threshold)
         self._workers: dict[str, WhisperWorker] = {}
 
     def worker(self, lang: str) -> WhisperWorker:

@@ -60,6 +60,12 @@ class DecodeOptions:
     """Forbid any n-gram of this many tokens from appearing twice in one decode; 0 disables."""
     initial_cost_s: float = 0.9
     """Per-utterance cost assumed before the first batch is measured (LAB-NOTES §6: p50 0.95 s)."""
+    min_window_s: float = MIN_WINDOW_S
+    """Shortest encoder window of the adaptive mode (``asr.min_window_s``)."""
+    no_speech_threshold: float = 0.6
+    """A result is dropped as silence when whisper's no-speech probability is above this ..."""
+    logprob_threshold: float = -1.0
+    """... and its average token log-probability below this (whisper's own rule; threshold 1 disables)."""
 
 
 class WhisperWorker:
@@ -214,7 +220,8 @@ class WhisperWorker:
             text = tok.decode(ids).strip()
             seq_len = max(len(ids), 1)
             avg_logprob = res.scores[0] * seq_len / (seq_len + 1)
-            texts.append("" if res.no_speech_prob > 0.6 and avg_logprob < -1.0 else text)
+            silent = res.no_speech_prob > self.options.no_speech_threshold
+            texts.append("" if silent and avg_logprob < self.options.logprob_threshold else text)
         return texts
 
     def window_frames(self, seconds: float) -> int:
@@ -227,7 +234,7 @@ class WhisperWorker:
         if not self.options.adaptive_window:
             return FULL_WINDOW_FRAMES
         steps = int(np.ceil((seconds + WINDOW_MARGIN_S) / WINDOW_STEP_S))
-        window = max(MIN_WINDOW_S, steps * WINDOW_STEP_S)
+        window = max(self.options.min_window_s, steps * WINDOW_STEP_S)
         return min(FULL_WINDOW_FRAMES, int(window * 100))
 
     def _sequential(self, audio: np.ndarray, prompt: str | None) -> str:
