@@ -1,7 +1,7 @@
 """``bench/spoken_eval.py --calls N``: spoken-set renderings routed through real calls.
 
 A real Asterisk 22 and the bot in process (``bench/common.stack``), a real SIP phone (baresip, the project's
-``TestCall``) at 127.0.0.2 that asks the rendered question at t = 2 s, one call at a time. What the bot
+``ProbeCall``) at 127.0.0.2 that asks the rendered question at t = 2 s, one call at a time. What the bot
 understood comes from its own call events (``intent``: decision and intent), so the figure counts the whole
 path: RTP, Asterisk's transcoding, the AudioSocket leg, the VAD's end of speech, recognition and matching.
 Calls run one after another: baresip costs about a core per call (LAB-NOTES §7), never a load figure.
@@ -18,7 +18,7 @@ from common import ASK_AT, stack
 
 from ivr.audio.wav import write_wav
 from ivr.nlu.types import Candidate, Decision, MatchResult
-from ivr.telephony.testcall import TestCall
+from ivr.probe.call import ProbeCall
 from ivr.testing.spoken.corpus import Rendering
 from ivr.testing.spoken.render import heard
 from ivr.testing.spoken.scoring import OUTCOMES, outcome
@@ -49,7 +49,7 @@ async def run_calls(items: list[Rendering]) -> dict[str, Any]:
                 write_wav(wav, pcm)
                 seconds = ASK_AT + len(pcm) / 32000 + ANSWER_WAIT_S
                 mark = len(hub.history)
-                call = TestCall(st.settings, home / f"call{i:03d}", segments=[(ASK_AT, wav)], seconds=seconds)
+                call = ProbeCall(st.settings, home / f"call{i:03d}", segments=[(ASK_AT, wav)], seconds=seconds)
                 try:
                     result = await call.run(st.settings.asterisk.did)
                     established = result.established
