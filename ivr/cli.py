@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(call_ctx)s%(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # every command migrates the database first: Alembic's progress lines only with -v
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     from ivr.logctx import install_log_context
 
     install_log_context()

@@ -98,7 +98,7 @@ async def migrate(url: str, revision: str = "head") -> None:
         raise StoreError(f"database migration failed: {exc}", retryable=False) from exc
     finally:
         await engine.dispose()
-    log.info("database schema at %s", revision)
+    log.debug("database schema at %s", revision)
 
 
 async def current_revision(url: str) -> str | None:
