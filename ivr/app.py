@@ -123,6 +123,7 @@ class Bot:
     scheduler: Any = None
     outbox: Any = None
     web: Any = None
+    ami: Any = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self) -> None:

@@ -13,10 +13,12 @@ from ivr.actions.dialer import AriCallbackDialer
 from ivr.actions.service import StoredActions
 from ivr.actions.sms.factory import make_gateway
 from ivr.actions.sms.outbox import SmsOutbox
+from ivr.call.queue_events import QueueRecorder
 from ivr.store.calls import CallRepository
 from ivr.store.db import Database, migrate
 from ivr.store.retention import purge_expired
 from ivr.store.sink import StoreSink
+from ivr.telephony.ami import AmiClient
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,23 @@ async def attach_side_services(bot: Any) -> StoredActions:
     if outbox is not None:
         bot.tasks.append(asyncio.create_task(outbox.run()))
     bot.tasks.append(asyncio.create_task(_retention(bot, db)))
+    bot.ami = await connect_ami(bot)
+    recorder = QueueRecorder(bot.ami, CallRepository(db.sessions).call_of_channel, bot.hub.publish, clock)
+    bot.tasks.append(asyncio.create_task(recorder.run()))
     return StoredActions(outbox, scheduler)
+
+
+async def connect_ami(bot: Any) -> AmiClient:
+    """One AMI connection for the process: queue outcomes for the figures, queue board for the dashboard."""
+    settings = bot.settings
+    a = settings.asterisk
+    ami = AmiClient(a.bind, a.ami_port, a.ami_user, settings.secrets.ami_password)
+    try:
+        await ami.connect()
+    except Exception:
+        log.exception("AMI not reachable: no queue outcomes in the figures, no queue board on the dashboard")
+    bot.closers.append(ami.close)
+    return ami
 
 
 def attach_router_handlers(bot: Any) -> None:
@@ -74,22 +92,12 @@ async def attach_web(bot: Any) -> None:
     import uvicorn
 
     from ivr.call.live import HubLiveCalls
-    from ivr.call.queue_events import QueueRecorder
-    from ivr.telephony.ami import AmiClient
     from ivr.tts.build import build_voices, voice_texts
     from ivr.web.app import create_app
     from ivr.web.context import WebContext
 
     settings = bot.settings
-    a = settings.asterisk
-    ami = AmiClient(a.bind, a.ami_port, a.ami_user, settings.secrets.ami_password)
-    try:
-        await ami.connect()
-    except Exception:
-        log.exception("AMI not reachable: the dashboard will show no queue figures")
-    bot.closers.append(ami.close)
-    recorder = QueueRecorder(ami, CallRepository(bot.db.sessions).call_of_channel, bot.hub.publish, bot.clock)
-    bot.tasks.append(asyncio.create_task(recorder.run()))
+    ami = bot.ami or await connect_ami(bot)
 
     async def on_publish() -> None:
         issues = bot.engines.holder.reload()
