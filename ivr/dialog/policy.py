@@ -56,9 +56,11 @@ class Dialog(DialogCore):
         status = self._hours.day_status(now)
         self._emit(Record("start", {"day_status": str(status), "lang": self.lang}))
         reception = self._settings.reception_service
+        # answer -> "you may speak" under 6 s (bench/greeting_lengths.py): hours are said when they matter
+        # (a closed service, a transfer); the language offer plays after the invitation, over barge-in
         self._say(f"greeting_{status}", hours=reception)
-        self._say("language_offer")
         self._say("how_can_i_help")
+        self._say("language_offer")
         self._listen(State.LISTENING, "start")
         return self._out
 

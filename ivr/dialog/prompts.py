@@ -14,27 +14,21 @@ _CALL_OR_KEY_FR = "Dites oui ou tapez 1 ; sinon, dites non ou tapez 2."
 _CALL_OR_KEY_EN = "Say yes or press 1; otherwise, say no or press 2."
 
 PROMPTS: dict[str, dict[str, str]] = {
+    # greetings: measured in the Pico voice by bench/greeting_lengths.py, each < 6 s with how_can_i_help
     "greeting_open": {
-        "fr": "Bonjour et bienvenue à la mairie de {city}. Je suis l'assistant vocal de la mairie.",
-        "en": "Hello and welcome to {city} city hall. I am the city hall's voice assistant.",
+        "fr": "Bonjour, mairie de {city}.",
+        "en": "Hello, {city} city hall.",
     },
     "greeting_closed": {
-        "fr": "Bonjour, vous êtes bien à la mairie de {city}. Nos services sont fermés en ce moment ; ils vous "
-              "accueillent {hours}. Je réponds à vos questions 24 heures sur 24, 7 jours sur 7.",
-        "en": "Hello, you have reached {city} city hall. Our offices are closed right now; they are open "
-              "{hours}. I can answer your questions 24 hours a day, 7 days a week.",
+        "fr": "Bonjour, mairie de {city}, fermée en ce moment.",
+        "en": "Hello, {city} city hall, closed right now.",
     },
     "greeting_holiday": {
-        "fr": "Bonjour, vous êtes bien à la mairie de {city}. Aujourd'hui est un jour férié et nos services "
-              "sont fermés. Je réponds tout de même à vos questions 24 heures sur 24.",
-        "en": "Hello, you have reached {city} city hall. Today is a public holiday and our offices are "
-              "closed. I can still answer your questions 24 hours a day.",
+        "fr": "Bonjour, mairie de {city}, fermée ce jour férié.",
+        "en": "Hello, {city} city hall, closed today.",
     },
     "language_offer": {"fr": "Pour le français, tapez 9.", "en": "For English, press 9."},
-    "how_can_i_help": {
-        "fr": "Que puis-je faire pour vous ? Posez votre question en quelques mots.",
-        "en": "How can I help you? Please ask your question in a few words.",
-    },
+    "how_can_i_help": {"fr": "Quelle est votre question ?", "en": "Your question?"},
     "listening": {"fr": "Je vous écoute.", "en": "I'm listening."},
     "anything_else": {
         "fr": "Puis-je vous aider pour autre chose ?",

@@ -35,7 +35,7 @@ HOLIDAY = datetime(2026, 12, 25, 10, 0, tzinfo=PARIS)  # Christmas (a Friday)
 SATURDAY = datetime(2026, 12, 19, 10, 0, tzinfo=PARIS)  # reception open, elections closed
 LINK = "https://www.villeneuve-sur-loire.example/passeport"
 
-START = ["# start", "Say greeting_open", "Say language_offer [en]", "Say how_can_i_help", "# NEW -> LISTENING",
+START = ["# start", "Say greeting_open", "Say how_can_i_help", "Say language_offer [en]", "# NEW -> LISTENING",
          "Listen"]
 EMERGENCY_END = ["# outcome", "Hangup emergency", "# EMERGENCY -> ENDED"]
 
@@ -110,8 +110,8 @@ SCENARIOS: dict[str, tuple[datetime, dict[str, object], list[Step]]] = {
         (NoInput(), ["# no_input", "Say goodbye", "# outcome", "Hangup abandoned", "# OFFERING_HELP -> ENDED"]),
     ]),
     "dtmf 9 switches to English and back": (OPEN, {}, [
-        (Dtmf("9"), ["# dtmf", "SetLanguage en", "# language", "Say greeting_open [en]", "Say language_offer",
-                     "Say how_can_i_help [en]", "Listen"]),
+        (Dtmf("9"), ["# dtmf", "SetLanguage en", "# language", "Say greeting_open [en]", "Say how_can_i_help [en]",
+                     "Say language_offer", "Listen"]),
         (heard("passport please", "passport", lang="en"),
          ["# turn", "# decision", "Say answer:passport [en]", "# answer", "Say sms_offer [en]",
           "# LISTENING -> CONFIRMING_SMS", "Listen"]),
@@ -119,11 +119,11 @@ SCENARIOS: dict[str, tuple[datetime, dict[str, object], list[Step]]] = {
     ]),
     "speak_english by voice, then repeat": (OPEN, {}, [
         (heard("do you speak english", "speak_english"),
-         ["# turn", "SetLanguage en", "# language", "Say greeting_open [en]", "Say language_offer",
-          "Say how_can_i_help [en]", "Listen"]),
+         ["# turn", "SetLanguage en", "# language", "Say greeting_open [en]", "Say how_can_i_help [en]",
+          "Say language_offer", "Listen"]),
         (heard("what", "repeat", lang="en"),
-         ["# turn", "Say greeting_open [en]", "Say language_offer", "Say how_can_i_help [en]", "Listen"]),
-        (Dtmf("*"), ["# dtmf", "Say greeting_open [en]", "Say language_offer", "Say how_can_i_help [en]",
+         ["# turn", "Say greeting_open [en]", "Say how_can_i_help [en]", "Say language_offer", "Listen"]),
+        (Dtmf("*"), ["# dtmf", "Say greeting_open [en]", "Say how_can_i_help [en]", "Say language_offer",
                      "Listen"]),
     ]),
     "transfer intent when closed: callback at next opening": (CLOSED, {}, [
@@ -234,8 +234,8 @@ SCENARIOS: dict[str, tuple[datetime, dict[str, object], list[Step]]] = {
           "# CONFIRMING_INTENT -> TRANSFERRING"]),
     ]),
     "confirm band: silence replays the question, in English": (OPEN, {}, [
-        (Dtmf("9"), ["# dtmf", "SetLanguage en", "# language", "Say greeting_open [en]", "Say language_offer",
-                     "Say how_can_i_help [en]", "Listen"]),
+        (Dtmf("9"), ["# dtmf", "SetLanguage en", "# language", "Say greeting_open [en]", "Say how_can_i_help [en]",
+                     "Say language_offer", "Listen"]),
         (heard("papers for travelling", "passport", decision=CONFIRM, lang="en"),
          ["# turn", "# confirm_intent", "Say confirm_intent [en]", "# LISTENING -> CONFIRMING_INTENT", "Listen"]),
         (NoInput(), ["# no_input", "Say confirm_intent [en]", "Listen"]),
