@@ -14,6 +14,7 @@ PACKAGES=(
     asterisk-core-sounds-fr asterisk-core-sounds-en           # their transcripts (WER benchmark)
     sox zstd espeak-ng                                        # audio tools; zstd for the Asterisk cache
     postgresql postgresql-client                              # production database
+    kamailio                                                  # SIP edge of the cluster (dispatcher)
     gcc libc6-dev python3-dev                                 # build of ttspico (SVOX Pico) from source
 )
 
