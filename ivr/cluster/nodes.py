@@ -18,7 +18,7 @@ RTP_BLOCK = 1000
 
 
 def node_address(index: int) -> str:
-    """Loopback address of media node ``index`` (0-based): 127.0.0.11, .12, …"""
+    """Loopback address of media node ``index`` (0-based): 127.0.0.11, 127.0.0.12 and so on."""
     return f"127.0.0.{FIRST_NODE_OCTET + index}"
 
 

@@ -72,9 +72,10 @@ def node_engines(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 async def cluster(tmp_path: Path, node_engines: Any) -> AsyncIterator[Cluster]:
+    from conftest import OPEN_TIME
+
     from ivr.app import start_bot
     from ivr.clock import ShiftedClock
-    from conftest import OPEN_TIME
 
     nodes: list[Node] = []
     edge = None
@@ -111,7 +112,8 @@ def _sipp(
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port(CARRIER, socket.SOCK_DGRAM)
     return subprocess.run(
-        ["sipp", "-sf", str(SCENARIO), f"{edge.listen}:{edge.port}", "-s", "3939", "-key", "caller", caller, "-i", CARRIER, "-p", str(port),
+        ["sipp", "-sf", str(SCENARIO), f"{edge.listen}:{edge.port}", "-s", "3939", "-key", "caller", caller,
+         "-i", CARRIER, "-p", str(port),
          "-m", str(calls), "-l", str(calls), "-r", "10", "-d", str(hold_ms), "-recv_timeout", "20000",
          "-timeout", "120", "-timeout_error", "-trace_stat", "-stf", str(workdir / "stat.csv"), "-nostdin"],
         capture_output=True, text=True, cwd=workdir, timeout=150, check=False,
