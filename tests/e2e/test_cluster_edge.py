@@ -23,8 +23,8 @@ from ivr.call.events import EventHub
 from ivr.cluster.kamailio import KamailioEdge
 from ivr.cluster.nodes import node_layer, node_sip_uri
 from ivr.config import Settings
+from ivr.probe.sipua import free_port
 from ivr.telephony.asterisk.process import AsteriskProcess
-from ivr.telephony.sipua import free_port
 from ivr.testing.lab import isolated_settings
 
 SCENARIO = Path(__file__).parent.parent / "data" / "sipp" / "uac_via_proxy.xml"
@@ -62,16 +62,8 @@ async def _wait(check: Any, timeout: float, what: str) -> None:
         await asyncio.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def node_engines(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Knowledge base, matcher, whisper and Pico, shared by both nodes' bots (no SMS gateway needed here)."""
-    from ivr.app import build_engines
-
-    return build_engines(isolated_settings(tmp_path_factory.mktemp("engines")), warm=True)
-
-
 @pytest.fixture
-async def cluster(tmp_path: Path, node_engines: Any) -> AsyncIterator[Cluster]:
+async def cluster(tmp_path: Path, engines: Any) -> AsyncIterator[Cluster]:
     from conftest import OPEN_TIME
 
     from ivr.app import start_bot
@@ -88,7 +80,7 @@ async def cluster(tmp_path: Path, node_engines: Any) -> AsyncIterator[Cluster]:
             hub.keep_history = True
             node = Node(settings, asterisk, hub)
             nodes.append(node)
-            node.bot = await start_bot(settings, node_engines, hub=hub, clock=ShiftedClock(OPEN_TIME))
+            node.bot = await start_bot(settings, engines, hub=hub, clock=ShiftedClock(OPEN_TIME))
         edge = KamailioEdge(tmp_path / "edge", EDGE, free_port(EDGE, socket.SOCK_DGRAM),
                             [node_sip_uri(n.settings) for n in nodes])
         await asyncio.to_thread(edge.start)
