@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import socket
 import tomllib
 import types
 import typing
@@ -240,6 +241,21 @@ class Secrets:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Several media nodes behind one SIP edge, sharing one PostgreSQL (docs/cluster.md)."""
+
+    node: str = ""
+    """This node's name in the shared database (calls, callback claims); empty: the machine's host name."""
+    claim_stale_s: float = 7200.0
+    """A callback another node claimed this long ago and never finished is taken back (that node died)."""
+
+    @property
+    def node_name(self) -> str:
+        """The configured name, or the host name."""
+        return self.node or socket.gethostname()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The whole settings tree."""
 
@@ -254,6 +270,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
     @property

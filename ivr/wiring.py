@@ -31,7 +31,7 @@ async def attach_side_services(bot: Any) -> StoredActions:
     db = Database(settings.database_url)
     bot.closers.append(db.close)
     bot.db = db
-    bot.hub.add_sink(StoreSink(CallRepository(db.sessions)))
+    bot.hub.add_sink(StoreSink(CallRepository(db.sessions, node=settings.cluster.node_name)))
 
     gateway = make_gateway(settings.sms)
     outbox = SmsOutbox(db.sessions, gateway, clock) if gateway is not None else None
@@ -44,6 +44,8 @@ async def attach_side_services(bot: Any) -> StoredActions:
         dialer=dialer,
         poll_interval_s=settings.dialog.callback_poll_s,
         retry_delay_s=settings.dialog.callback_retry_s,
+        node=settings.cluster.node_name,
+        claim_stale_s=settings.cluster.claim_stale_s,
     )
     bot.scheduler = scheduler
     bot.outbox = outbox

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from ivr.actions.numbers import normalize_number
 from ivr.clock import Clock
@@ -73,6 +73,8 @@ class CallbackScheduler:
         *,
         poll_interval_s: float = 30.0,
         region: str = "FR",
+        node: str = "local",
+        claim_stale_s: float = 7200.0,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
@@ -83,7 +85,11 @@ class CallbackScheduler:
         self.retry_delay_s = retry_delay_s
         self.poll_interval_s = poll_interval_s
         self._region = region
+        self.node = node
+        self._claim_stale_s = claim_stale_s
         self._recovered = False
+        self._pass = asyncio.Lock()
+        """One pass at a time per node: a second pass's recovery must not see this pass's fresh claims."""
         self._in_flight: dict[int, asyncio.Task[CallbackRecord]] = {}
 
     async def schedule(
@@ -131,11 +137,19 @@ class CallbackScheduler:
                 raise CallbackNotFound(f"no pending callback {callback_id}")
 
     async def recover(self) -> int:
-        """After a crash, requests left ``dialling`` go back to ``pending`` (their attempt stays counted)."""
+        """After a crash, requests left ``dialling`` go back to ``pending`` (their attempt stays counted).
+
+        Only this node's own claims (and unowned ones), plus claims of other nodes older than
+        ``claim_stale_s`` (a node that died mid-dial): another node's live dial is never taken from it, which
+        is what keeps a callback dialled once while schedulers run on every node.
+        """
+        stale = self._clock.now() - timedelta(seconds=self._claim_stale_s)
         async with self._sessions.begin() as s:
             res = await s.execute(
                 update(CallbackRow)
-                .where(CallbackRow.status == CallbackStatus.DIALLING, CallbackRow.id.not_in(list(self._in_flight)))
+                .where(CallbackRow.status == CallbackStatus.DIALLING, CallbackRow.id.not_in(list(self._in_flight)),
+                       or_(CallbackRow.claimed_by.is_(None), CallbackRow.claimed_by == self.node,
+                           CallbackRow.last_attempt_at < stale))
                 .values(status=CallbackStatus.PENDING)
             )
         self._recovered = True
@@ -150,10 +164,15 @@ class CallbackScheduler:
             )).all())
 
     async def _claim(self, row: CallbackRow, now: datetime) -> CallbackRecord | None:
+        """Take one due request for this node: a conditional UPDATE, atomic in SQLite and PostgreSQL alike.
+
+        Of several schedulers (one per node) racing for the same row exactly one sees ``rowcount == 1``;
+        ``SELECT … FOR UPDATE SKIP LOCKED`` would only spare the losers a wasted UPDATE, and SQLite lacks it.
+        """
         async with self._sessions.begin() as s:
             res = await s.execute(
                 update(CallbackRow).where(CallbackRow.id == row.id, CallbackRow.status == CallbackStatus.PENDING)
-                .values(status=CallbackStatus.DIALLING, last_attempt_at=now)
+                .values(status=CallbackStatus.DIALLING, last_attempt_at=now, claimed_by=self.node)
             )
             if int(getattr(res, "rowcount", 0) or 0) != 1:
                 return None
@@ -161,6 +180,10 @@ class CallbackScheduler:
         return None if claimed is None else _record(claimed)
 
     async def _start_due(self) -> list[asyncio.Task[CallbackRecord]]:
+        async with self._pass:
+            return await self._start_due_locked()
+
+    async def _start_due_locked(self) -> list[asyncio.Task[CallbackRecord]]:
         if not self._recovered:
             await self.recover()
         now = self._clock.now()

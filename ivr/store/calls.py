@@ -44,6 +44,7 @@ def _summary(row: CallRow, turns: Sequence[TurnRow] = ()) -> CallSummary:
         summary=row.summary,
         intents=tuple(t.intent for t in turns if t.intent),
         transcript=tuple(TranscriptLine(t.speaker, t.text) for t in turns if t.text),
+        node=row.node,
     )
 
 
@@ -54,8 +55,10 @@ def _turn(row: TurnRow) -> TurnRecord:
 class CallRepository:
     """Write and read calls. Every method is one short transaction."""
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, *, node: str | None = None) -> None:
         self._sessions = sessions
+        self._node = node
+        """The media node writing (``cluster.node``), stored on the calls it creates."""
 
     async def create_call(
         self,
@@ -70,7 +73,7 @@ class CallRepository:
         cid = call_id or str(uuid.uuid4())
         async with self._sessions.begin() as s:
             s.add(CallRow(id=cid, channel_id=channel_id, started_at=started_at, caller_number=caller_number,
-                          lang=lang, outcome=None, purged=False))
+                          lang=lang, outcome=None, purged=False, node=self._node))
         return cid
 
     async def ensure_call(self, call_id: str, *, started_at: datetime, channel_id: str = "") -> bool:

@@ -64,6 +64,8 @@ class CallRow(Base):
     service: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(Text)
     purged: Mapped[bool] = mapped_column(default=False)
+    node: Mapped[str | None] = mapped_column(String(64))
+    """The media node that took the call (``cluster.node``)."""
 
 
 class TurnRow(Base):
@@ -114,6 +116,8 @@ class CallbackRow(Base):
     last_attempt_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The node dialling it (``cluster.node``): a restarting node takes back only its own claims."""
 
 
 class SmsRow(Base):

@@ -78,6 +78,8 @@ class CallSummary:
     intents: tuple[str, ...] = ()
     """Intent ids in the order they were recognised."""
     transcript: tuple[TranscriptLine, ...] = ()
+    node: str | None = None
+    """The media node that took the call (a cluster has several)."""
 
     @property
     def duration_s(self) -> float | None:
@@ -98,6 +100,7 @@ class CallSummary:
             "summary": self.summary,
             "intents": list(self.intents),
             "transcript": [{"speaker": t.speaker, "text": t.text} for t in self.transcript],
+            "node": self.node,
         }
 
 
