@@ -19,13 +19,13 @@ class LangThresholds:
 
     threshold: float = 0.55
     """From this best score on the matcher answers."""
-    confirm: float = 1.0
-    """Between this and ``threshold`` the matcher asks for confirmation; below it, it abstains. The default
-    (above any score) means no confirmation band, as before ``ivr kb calibrate`` fitted one."""
     margin: float = 0.03
     """If the two best intents are closer than this, the matcher asks which one."""
     emergency: float = 0.45
     """The emergency intent, ranked first with at least this score, triggers the emergency path."""
+    confirm: float = 1.0
+    """Between this and ``threshold`` the matcher asks for confirmation; below it, it abstains. The default
+    (above any score) means no confirmation band, as before ``ivr kb calibrate`` fitted one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,8 @@ def load_calibration(path: Path) -> Calibration:
 
 def dump_calibration(cal: Calibration, comment: str = "") -> str:
     """TOML text for ``cal``."""
-    lines = ["# Matcher calibration, written by `ivr kb calibrate` (cross-validation on the knowledge utterances)."]
+    lines = ["# Matcher calibration, written by `ivr kb calibrate` (cross-validation on the knowledge utterances,",
+             "# the out-of-scope list and the tuning split; answer >= threshold, confirm >= confirm, else abstain)."]
     lines += [f"# {c}" for c in comment.splitlines() if c]
     lines += ["", "[meta]", f'knowledge_version = "{cal.knowledge_version}"', "", "[weights]"]
     for f in fields(Weights):

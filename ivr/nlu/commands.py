@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
 
     cal = sub.add_parser("calibrate", help="fit weights and thresholds by cross-validation on the utterances")
     cal.add_argument("--out", type=Path, help="calibration file (default: settings.nlu.calibration_file)")
+    cal.add_argument("--trade-off", type=Path, help="also write turns added vs wrong answers per band (JSON)")
     cal.add_argument("--dir", type=Path, help="knowledge directory (default: settings)")
     cal.set_defaults(func=cmd_calibrate)
 
@@ -152,13 +153,17 @@ def cmd_calibrate(settings: Settings, args: argparse.Namespace) -> int:
     from ivr.nlu.fit import calibrate
 
     kb = _knowledge(settings, args)
-    cal, report = calibrate(kb, default_encoder())
+    fit = calibrate(kb, default_encoder())
     out: Path = args.out or settings.nlu.calibration_file
     comment = "\n".join(
         f"cross-validated {lang}: " + ", ".join(f"{k} {v * 100:.1f}%" for k, v in stats.items())
-        for lang, stats in report.items()
+        for lang, stats in fit.report.items()
     )
-    save_calibration(cal, out, comment)
+    save_calibration(fit.calibration, out, comment)
+    if args.trade_off:
+        args.trade_off.parent.mkdir(parents=True, exist_ok=True)
+        data = {"knowledge_version": kb.version, "cross_validated": fit.report, "trade_off": fit.trade_off}
+        args.trade_off.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}")
     print(comment)
     return 0

@@ -2,7 +2,12 @@
 
 Each knowledge utterance is scored by an index built WITHOUT its fold, so the numbers reflect questions the
 matcher never saw. Out-of-scope behaviour is fitted on a small hand-written list shipped in
-``ivr/nlu/data/oos.txt``. The held-out evaluation set is never read here.
+``ivr/nlu/data/oos.txt``; citizen questions written apart from the knowledge base (the tuning split,
+``ivr/nlu/data/tune.tsv``) are scored against the whole index. The held-out test splits
+(``tests/data/kb_eval.tsv``, ``tests/data/kb_heldout.tsv``) are never read here.
+
+Weights are chosen with two bands (answer / abstain); then the three bands (answer / confirm / abstain) are
+fitted per language by :mod:`ivr.nlu.bands`, which also reports figures cross-validated over the questions.
 """
 
 from __future__ import annotations
@@ -14,16 +19,19 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
-import numpy.typing as npt
 
+from ivr.nlu.bands import Ranked, cross_validated, fit_bands, trade_off
 from ivr.nlu.calibration import Calibration, LangThresholds
 from ivr.nlu.emergency import detect_emergency
 from ivr.nlu.encoder import Encoder
+from ivr.nlu.evaluate import OOS, read_eval
 from ivr.nlu.index import IntentIndex, Scores, Weights
 from ivr.nlu.matcher import build_index, index_texts
 from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
+from ivr.nlu.spoken import spoken_form
 
 OOS_FILE = Path(__file__).with_name("data") / "oos.txt"
+TUNE_FILE = Path(__file__).with_name("data") / "tune.tsv"
 MAX_WRONG = 0.02
 """Target wrong-answer rate on cross-validated in-scope utterances."""
 MIN_OOS_ABSTAIN = 0.95
@@ -68,35 +76,31 @@ def cross_validate(kb: KnowledgeBase, encoder: Encoder, weights: Weights, folds:
         sub = IntentIndex(ids, [labels[r] for r in keep], [texts[r] for r in keep], full.vectors[keep])
         for row in np.flatnonzero(fold_of == f):
             r = int(row)
-            scores = sub.score(texts[r], full.vectors[r], weights)
+            scores = sub.score(texts[r], full.vectors[r], weights, langs[r])
             trials.append(Trial(langs[r], labels[r], scores, detect_emergency(texts[r]) is not None))
-    oos = load_oos()
-    vectors = encoder.encode([t for _, t in oos])
-    for (lang, text), vec in zip(oos, vectors, strict=True):
-        trials.append(Trial(lang, -1, full.score(text, vec, weights), detect_emergency(text) is not None))
+    position = {iid: pos for pos, iid in enumerate(ids)}
+    extra = [(lang, -1, text) for lang, text in load_oos()]
+    extra += [(i.lang, position[i.expected] if i.expected != OOS else -1, i.text)
+              for i in (read_eval(TUNE_FILE) if TUNE_FILE.exists() else [])
+              if i.expected in position or i.expected == OOS]
+    vectors = encoder.encode([spoken_form(t, lang) for lang, _, t in extra])
+    for (lang, expected, text), vec in zip(extra, vectors, strict=True):
+        spoken = spoken_form(text, lang)
+        trials.append(Trial(lang, expected, full.score(spoken, vec, weights, lang), detect_emergency(text) is not None))
     return trials
 
 
-@dataclass(frozen=True, slots=True)
-class _Ranked:
-    expected: npt.NDArray[np.int64]
-    top: npt.NDArray[np.int64]
-    second: npt.NDArray[np.int64]
-    s1: npt.NDArray[np.float64]
-    s2: npt.NDArray[np.float64]
-
-
-def _rank(trials: list[Trial], w: Weights) -> _Ranked:
+def _rank(trials: list[Trial], w: Weights) -> Ranked:
     combined = np.stack([t.scores.combined(w) for t in trials])
     order = np.argsort(-combined, axis=1)
     rows = np.arange(len(trials))
-    return _Ranked(
+    return Ranked(
         np.array([t.expected for t in trials]), order[:, 0], order[:, 1],
         combined[rows, order[:, 0]], combined[rows, order[:, 1]],
     )
 
 
-def _fit_lang(r: _Ranked, emergency: set[int]) -> tuple[LangThresholds, float, dict[str, float]]:
+def _fit_lang(r: Ranked, emergency: set[int]) -> tuple[LangThresholds, float, dict[str, float]]:
     inscope = r.expected >= 0
     is_emerg = np.isin(r.expected, list(emergency))
     normal = inscope & ~is_emerg
@@ -121,7 +125,7 @@ def _fit_lang(r: _Ranked, emergency: set[int]) -> tuple[LangThresholds, float, d
     e = float(np.clip(e, 0.30, t))
     top1 = float((correct & normal).sum()) / max(int(normal.sum()), 1)
     best_stats["top1"] = top1
-    return LangThresholds(round(t, 4), round(m, 4), round(e, 4)), best[0], best_stats
+    return LangThresholds(threshold=round(t, 4), margin=round(m, 4), emergency=round(e, 4)), best[0], best_stats
 
 
 WEIGHT_GRID: tuple[tuple[float, float, float], ...] = tuple(
@@ -131,13 +135,20 @@ WEIGHT_GRID: tuple[tuple[float, float, float], ...] = tuple(
 )
 
 
-def calibrate(kb: KnowledgeBase, encoder: Encoder) -> tuple[Calibration, dict[str, dict[str, float]]]:
-    """The best weights and per-language thresholds, with the cross-validated figures per language."""
+@dataclass(frozen=True, slots=True)
+class CalibrationFit:
+    """What ``ivr kb calibrate`` found: the calibration, its cross-validated figures, the trade-off table."""
+
+    calibration: Calibration
+    report: dict[str, dict[str, float]]
+    """Per language: figures of thresholds fitted on other folds (see :func:`ivr.nlu.bands.cross_validated`)."""
+    trade_off: dict[str, list[dict[str, float]]]
+    """Per language: extra turns against wrong answers for a grid of answer thresholds and band depths."""
+
+
+def _best_weights(trials: list[Trial], emergency: set[int]) -> tuple[Weights, dict[str, LangThresholds]]:
     base = Weights()
-    trials = cross_validate(kb, encoder, base)
-    ids = sorted(kb.intents)
-    emergency = {i for i, iid in enumerate(ids) if kb.intents[iid].kind is IntentKind.EMERGENCY}
-    best: tuple[float, Calibration, dict[str, dict[str, float]]] | None = None
+    best: tuple[float, Weights, dict[str, LangThresholds]] | None = None
     for e, f, k in WEIGHT_GRID:
         w = Weights(
             embed=e, fuzzy=f, keywords=k, top_k=base.top_k, best_share=base.best_share,
@@ -145,16 +156,35 @@ def calibrate(kb: KnowledgeBase, encoder: Encoder) -> tuple[Calibration, dict[st
         )
         total = 0.0
         langs: dict[str, LangThresholds] = {}
-        report: dict[str, dict[str, float]] = {}
         for lang in LANGS:
             subset = [t for t in trials if t.lang == lang]
-            if not subset:
-                continue
-            th, objective, stats = _fit_lang(_rank(subset, w), emergency)
-            langs[lang] = th
-            report[lang] = stats
-            total += objective * len(subset)
+            if subset:
+                langs[lang], objective, _ = _fit_lang(_rank(subset, w), emergency)
+                total += objective * len(subset)
         if best is None or total > best[0]:
-            best = (total, Calibration(w, MappingProxyType(langs), kb.version), report)
+            best = (total, w, langs)
     assert best is not None
     return best[1], best[2]
+
+
+def calibrate(kb: KnowledgeBase, encoder: Encoder) -> CalibrationFit:
+    """The best weights, then the three bands per language, with cross-validated figures per language."""
+    trials = cross_validate(kb, encoder, Weights())
+    ids = sorted(kb.intents)
+    emergency = {i for i, iid in enumerate(ids) if kb.intents[iid].kind is IntentKind.EMERGENCY}
+    weights, two_bands = _best_weights(trials, emergency)
+    langs: dict[str, LangThresholds] = {}
+    report: dict[str, dict[str, float]] = {}
+    table: dict[str, list[dict[str, float]]] = {}
+    for lang, old in two_bands.items():
+        ranked = _rank([t for t in trials if t.lang == lang], weights)
+        bands, _ = fit_bands(ranked, emergency)
+        langs[lang] = LangThresholds(
+            threshold=round(bands.threshold, 4), margin=round(bands.margin, 4),
+            emergency=min(old.emergency, bands.threshold), confirm=round(bands.confirm, 4),
+        )
+        normal = (ranked.expected >= 0) & ~np.isin(ranked.expected, list(emergency))
+        top1 = float((normal & (ranked.top == ranked.expected)).sum()) / max(int(normal.sum()), 1)
+        report[lang] = {**cross_validated(ranked, emergency), "top1": top1}
+        table[lang] = trade_off(ranked, emergency, bands.margin)
+    return CalibrationFit(Calibration(weights, MappingProxyType(langs), kb.version), report, table)

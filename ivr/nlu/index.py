@@ -6,7 +6,8 @@ Three signals per intent, each in [0, 1]:
   and the mean of its top k utterances;
 * ``fuzzy``: the best rapidfuzz similarity between the accent-folded question and an utterance;
 * ``keywords``: how much of the question's informative words (IDF-weighted, matched fuzzily so that
-  recognition errors such as ``pasport`` still count) occur in the intent's utterances.
+  recognition errors such as ``pasport`` still count, then by how they sound so that ``lacteurs`` meets
+  ``électeurs``) occur in the intent's utterances.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from ivr.nlu.encoder import Vectors
+from ivr.nlu.phonetic import phonetic_key
 from ivr.nlu.text import fold
 
 Floats = npt.NDArray[np.float64]
+
+SPELLING_CUTOFF = 84.0
+"""rapidfuzz ratio for a word the knowledge base does not use to count as one it does ("pasport")."""
+PHONETIC_CUTOFF = 75.0
+"""Ratio between phonetic keys for the same, when spelling is too far: "lacteurs"/"électeurs" scores 77,
+"grite"/"grippe" 75, while "piscine"/"passeport" scores 33 and "cantine"/"piscine" 40."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,7 @@ class IntentIndex:
                     vocab.setdefault(tok, set()).add(int(lab))
         self._vocab = sorted(vocab)
         self._vocab_pos = {t: i for i, t in enumerate(self._vocab)}
+        self._sounds = [phonetic_key(t) for t in self._vocab]
         self._presence = np.zeros((len(self._vocab), n_int), dtype=np.float64)
         for tok, owners in vocab.items():
             self._presence[self._vocab_pos[tok], list(owners)] = 1.0
@@ -101,7 +110,7 @@ class IntentIndex:
         topk_mean = np.where(top > -1.0, top, 0.0).sum(axis=1) / kcount
         return best, topk_mean
 
-    def _keywords(self, folded_query: str) -> Floats:
+    def _keywords(self, folded_query: str, lang: str) -> Floats:
         weights: list[float] = []
         rows: list[int] = []
         for tok in folded_query.split():
@@ -109,9 +118,14 @@ class IntentIndex:
                 continue
             pos = self._vocab_pos.get(tok)
             if pos is None and len(tok) >= 5:
-                hit = process.extractOne(tok, self._vocab, scorer=fuzz.ratio, score_cutoff=84.0)
+                hit = process.extractOne(tok, self._vocab, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
                 if hit is not None:
                     pos = int(hit[2])
+            if pos is None and len(tok) >= 4 and lang == "fr":  # French sounds: English words only misfire
+                key = phonetic_key(tok)
+                sound = process.extractOne(key, self._sounds, scorer=fuzz.ratio, score_cutoff=PHONETIC_CUTOFF)
+                if sound is not None and len(key) >= 3:
+                    pos = int(sound[2])
             if pos is None:
                 weights.append(self._unknown_idf)
                 rows.append(-1)
@@ -127,8 +141,8 @@ class IntentIndex:
                 out += weight * self._presence[row]
         return out / total
 
-    def score(self, query: str, query_vector: Vectors, w: Weights) -> Scores:
-        """Signals for one question."""
+    def score(self, query: str, query_vector: Vectors, w: Weights, lang: str = "fr") -> Scores:
+        """Signals for one question spoken in ``lang``."""
         sims = (self.vectors @ query_vector.reshape(-1)).astype(np.float64)
         folded = fold(query)
         lex = process.cdist([folded], self.folded, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0] / 100.0
@@ -137,4 +151,4 @@ class IntentIndex:
         neighbours = w.best_share * best + (1.0 - w.best_share) * topk
         embed = w.centroid_share * centroid + (1.0 - w.centroid_share) * neighbours
         fuzzy_best, _ = self._per_intent(lex, w)
-        return Scores(np.clip(embed, 0.0, 1.0), np.clip(fuzzy_best, 0.0, 1.0), self._keywords(folded))
+        return Scores(np.clip(embed, 0.0, 1.0), np.clip(fuzzy_best, 0.0, 1.0), self._keywords(folded, lang))

@@ -14,6 +14,7 @@ from ivr.nlu.emergency import detect_emergency
 from ivr.nlu.encoder import Encoder, default_encoder
 from ivr.nlu.index import IntentIndex, Scores
 from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
+from ivr.nlu.spoken import spoken_form
 from ivr.nlu.types import Candidate, Decision, MatchResult
 
 TOP_CANDIDATES = 5
@@ -105,9 +106,9 @@ class HybridMatcher:
         self.index = build_index(kb, self.encoder)
         self.emergency_ids = frozenset(i.id for i in kb.intents.values() if i.kind is IntentKind.EMERGENCY)
 
-    def scores(self, text: str) -> Scores:
+    def scores(self, text: str, lang: str = "fr") -> Scores:
         """The raw per-intent signals (for calibration and debugging)."""
-        return self.index.score(text, self.encoder.encode([text])[0], self.calibration.weights)
+        return self.index.score(text, self.encoder.encode([text])[0], self.calibration.weights, lang)
 
     def match(self, text: str, lang: str) -> MatchResult:
         """The verdict on ``text`` spoken in ``lang``."""
@@ -115,7 +116,8 @@ class HybridMatcher:
         if not text.strip():
             return MatchResult(Decision.ABSTAIN, None, 0.0, lang, ())
         alarm = detect_emergency(text) is not None
-        combined = self.scores(text).combined(self.calibration.weights)
+        text = spoken_form(text, lang)
+        combined = self.scores(text, lang).combined(self.calibration.weights)
         order = np.argsort(-combined)[:TOP_CANDIDATES]
         ranked = tuple(Candidate(self.index.intents[i], round(float(combined[i]), 4)) for i in order)
         decision, intent = decide(ranked, th, alarm=alarm, emergency_ids=self.emergency_ids)
