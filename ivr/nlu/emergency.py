@@ -48,6 +48,7 @@ _PHRASES: tuple[str, ...] = (
     "arret cardiaque", "fait un malaise", "sans connaissance", "perdu connaissance", "ne bouge plus",
     "fuite de gaz", "odeur de gaz", "sent le gaz", "sens le gaz", "fuite gaz", "intoxication",
     "monoxyde de carbone", "me tuer", "se tuer", "me suicider", "mettre fin a mes jours", "veux mourir",
+    "en finir avec la vie", "en finir avec ma vie", "plus envie de vivre", "end my life",
     "me frappe", "nous frappe", "la frappe", "le frappe", "il me bat", "violences conjugales",
     "tentative de suicide", "appeler les pompiers", "appeler le samu", "urgence vitale",
     "accident grave", "grave accident", "se reveille pas", "se reveille plus", "reveille pas", "reagit plus",
