@@ -15,6 +15,8 @@ from ivr.call.services import BotServices
 from ivr.clock import Clock, SystemClock
 from ivr.config import Settings
 from ivr.nlu.types import MatchResult
+from ivr.runtime.looplag import LoopLagMonitor
+from ivr.runtime.status import RuntimeStatus, now_status, publish, status_path
 from ivr.telephony.ari.client import AriClient
 from ivr.telephony.audiosocket import AudioSocketServer
 from ivr.telephony.router import StasisRouter
@@ -125,6 +127,19 @@ class Bot:
     web: Any = None
     ami: Any = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    looplag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
+    """Event-loop lag (max, p99) of this process: ``bot.looplag.snapshot()``, also in ``ivr status --json``."""
+
+    def runtime_status(self) -> RuntimeStatus:
+        """Calls held, recognition backlog and loop lag now."""
+        lag = self.looplag.snapshot()
+        services = self.router.services if self.router is not None else None
+        load = services.recognition_load() if services is not None and services.recognition_load else None
+        return now_status(
+            calls=len(self.router.sessions) if self.router is not None else 0,
+            asr_pending=load.pending if load else 0, asr_cost_s=round(load.per_utterance_s, 3) if load else 0.0,
+            loop_lag_max_s=round(lag.max_s, 4), loop_lag_p99_s=round(lag.p99_s, 4), loop_lag_samples=lag.samples,
+        )
 
     async def stop(self) -> None:
         """Stop taking calls and release everything."""
@@ -180,6 +195,8 @@ async def start_bot(
 
         await attach_web(bot)
     await bot.router.adopt_orphans()
+    bot.tasks.append(asyncio.create_task(bot.looplag.run()))
+    bot.tasks.append(asyncio.create_task(publish(status_path(settings.paths.home), bot.runtime_status)))
     bot.tasks.append(asyncio.create_task(bot.router.run()))
     await asyncio.wait_for(ari.connected.wait(), 10)
     return bot

@@ -102,7 +102,8 @@ async def attach_web(bot: Any) -> None:
     ami = bot.ami or await connect_ami(bot)
 
     async def on_publish() -> None:
-        issues = bot.engines.holder.reload()
+        # parsing YAML and re-embedding every example takes seconds: never on the calls' event loop
+        issues = await asyncio.to_thread(bot.engines.holder.reload)
         if any(i.severity == "error" for i in issues):
             return
         report = await build_voices(bot.engines.tts, voice_texts(settings))

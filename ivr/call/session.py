@@ -22,6 +22,7 @@ from ivr.logctx import call_id_var
 from ivr.playback.player import Player
 from ivr.telephony.media import MediaConnection
 from ivr.vad.events import NoInput, SpeechEnded, SpeechPaused, SpeechResumed, SpeechStarted
+from ivr.vad.offload import FRAMES_PER_HOP, probabilities
 from ivr.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,8 @@ class CallSession:
 
     async def _to_dialog(self, inp: Input) -> list[act.Action]:
         if isinstance(inp, _Utterance):
-            match = self.s.match(inp.text, self.lang)
+            # the encoder takes milliseconds per query: off the loop that paces every call's audio
+            match = await asyncio.to_thread(self.s.match, inp.text, self.lang)
             await self.events.emit("transcript", speaker="caller", text=inp.text, asr_s=round(inp.asr_s, 3))
             await self.events.emit(
                 "intent", intent=match.intent, decision=str(match.decision), score=round(match.score, 3),
@@ -299,11 +301,16 @@ class CallSession:
     # --- media in -----------------------------------------------------------------------------------
 
     async def _read_media(self, media: MediaConnection) -> None:
+        batch: list[AudioFrame] = []
         async for frame in media.frames():
             self.inbound_energy.append((frame.timestamp, frame.rms()))
-            prob = self._detector.probability(frame)
-            for ev in self._segmenter.process(frame, prob):
-                await self._on_vad(ev, frame)
+            batch.append(frame)
+            if len(batch) < FRAMES_PER_HOP:
+                continue
+            frames, batch = batch, []
+            for f, prob in zip(frames, await probabilities(self._detector, frames), strict=True):
+                for ev in self._segmenter.process(f, prob):
+                    await self._on_vad(ev, f)
         self.on_hangup()
 
     async def _on_vad(self, ev: object, frame: AudioFrame) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -68,6 +69,12 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     ast = AsteriskProcess(settings)
     bot = bot_process(settings)
     apid, bpid = ast.proc.pid(), bot.pid()
+    if getattr(args, "json", False):
+        from ivr.runtime.status import read_status, status_path
+
+        print(json.dumps({"asterisk": {"pid": apid, "ari_ready": bool(apid and ast.ari_ready())},
+                          "voicebot": {"pid": bpid, "runtime": read_status(status_path(settings.paths.home))}}))
+        return 0 if apid and bpid else 1
     print(f"asterisk: {'running pid ' + str(apid) if apid else 'stopped'}"
           f"{' (ARI ready)' if apid and ast.ari_ready() else ''}")
     print(f"voicebot: {'running pid ' + str(bpid) if bpid else 'stopped'}"

@@ -17,6 +17,8 @@ def register(sub: Any) -> None:
     p.set_defaults(func=impl.cmd_down)
 
     p = sub.add_parser("status", help="what is running")
+    p.add_argument("--json", action="store_true", help="machine-readable, with the bot's calls, ASR backlog "
+                   "and event-loop lag")
     p.set_defaults(func=impl.cmd_status)
 
     p = sub.add_parser("serve", help="run the voicebot (ARI app + web) in the foreground")
