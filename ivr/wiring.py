@@ -14,6 +14,7 @@ from ivr.actions.service import StoredActions
 from ivr.actions.sms.factory import make_gateway
 from ivr.actions.sms.outbox import SmsOutbox
 from ivr.call.queue_events import QueueRecorder
+from ivr.cluster.kbsync import KbSync
 from ivr.store.calls import CallRepository
 from ivr.store.db import Database, migrate
 from ivr.store.retention import purge_expired
@@ -52,6 +53,9 @@ async def attach_side_services(bot: Any) -> StoredActions:
     if outbox is not None:
         bot.tasks.append(asyncio.create_task(outbox.run()))
     bot.tasks.append(asyncio.create_task(_retention(bot, db)))
+    bot.kbsync = KbSync(db.sessions, settings.database_url, settings.cluster.node_name)
+    if bot.kbsync.notifies:  # a cluster on PostgreSQL: follow the knowledge published from the web front
+        bot.tasks.append(asyncio.create_task(bot.kbsync.follow(bot.engines.holder, lambda: _rebuild_voices(bot))))
     bot.ami = await connect_ami(bot)
     recorder = QueueRecorder(bot.ami, CallRepository(db.sessions).call_of_channel, bot.hub.publish, clock)
     bot.tasks.append(asyncio.create_task(recorder.run()))
@@ -77,6 +81,14 @@ def attach_router_handlers(bot: Any) -> None:
     bot.tasks.append(asyncio.create_task(bot.scheduler.run()))
 
 
+async def _rebuild_voices(bot: Any) -> None:
+    """Pre-render the new answers after a knowledge change (published here or on another node)."""
+    from ivr.tts.build import build_voices, voice_texts
+
+    report = await build_voices(bot.engines.tts, voice_texts(bot.settings))
+    log.info("knowledge published: %s", report)
+
+
 async def _retention(bot: Any, db: Database) -> None:
     """Erase personal data past the retention period, once an hour."""
     days = bot.settings.store.retention_days
@@ -94,7 +106,6 @@ async def attach_web(bot: Any) -> None:
     import uvicorn
 
     from ivr.call.live import HubLiveCalls
-    from ivr.tts.build import build_voices, voice_texts
     from ivr.web.app import create_app
     from ivr.web.context import WebContext
 
@@ -106,8 +117,9 @@ async def attach_web(bot: Any) -> None:
         issues = await asyncio.to_thread(bot.engines.holder.reload)
         if any(i.severity == "error" for i in issues):
             return
-        report = await build_voices(bot.engines.tts, voice_texts(settings))
-        log.info("knowledge published: %s", report)
+        if bot.kbsync is not None:
+            await bot.kbsync.publish(bot.engines.holder.directory)
+        await _rebuild_voices(bot)
 
     async def send_sms(call_id: str, number: str, text: str) -> object:
         if bot.outbox is None:

@@ -151,3 +151,15 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class KbVersionRow(Base):
+    """One published knowledge base: every file of the directory (the cluster's nodes follow the newest)."""
+
+    __tablename__ = "kb_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(32), index=True)
+    files: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(64), default="")

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from ivr.cluster.kbsync import KbSync
 from ivr.config import Settings
 from ivr.nlu.holder import KnowledgeHolder
 from ivr.nlu.matcher import Matcher, build_matcher
@@ -73,11 +74,15 @@ async def standalone_context(
         KnowledgeHolder, knowledge_dir or settings.paths.knowledge_dir, on_change=box.rebuild
     )
 
+    db = Database(settings.database_url)
+    kbsync = KbSync(db.sessions, settings.database_url, settings.cluster.node_name)
+
     async def on_publish() -> None:
         issues = await asyncio.to_thread(holder.reload)
         log.info("knowledge reloaded after publish (%d issue(s))", len(issues))
+        if not any(i.severity == "error" for i in issues):
+            await kbsync.publish(holder.directory)  # every media node follows (cluster on PostgreSQL)
 
-    db = Database(settings.database_url)
     try:
         yield WebContext(settings=settings, sessions=db.sessions, knowledge=holder, matcher=box,
                          live=live or NoLiveCalls(), ami=ami, on_publish=on_publish, send_sms=send_sms)

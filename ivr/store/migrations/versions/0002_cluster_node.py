@@ -1,4 +1,4 @@
-"""Cluster: the node that took each call, and the node that claimed each callback.
+"""Cluster: the node of each call and callback claim; published knowledge versions.
 
 Revision ID: 0002_cluster_node
 Revises: 0001
@@ -24,10 +24,22 @@ def upgrade() -> None:
         batch.add_column(sa.Column("node", sa.String(length=64), nullable=True))
     with op.batch_alter_table("callbacks") as batch:
         batch.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
+    op.create_table(
+        "kb_versions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("files", sa.JSON(), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_kb_versions_version", "kb_versions", ["version"])
 
 
 def downgrade() -> None:
     """Revert."""
+    op.drop_index("ix_kb_versions_version", table_name="kb_versions")
+    op.drop_table("kb_versions")
     with op.batch_alter_table("callbacks") as batch:
         batch.drop_column("claimed_by")
     with op.batch_alter_table("calls") as batch:
