@@ -45,9 +45,13 @@ def status_path(home: Path) -> Path:
 async def publish(path: Path, snapshot: Callable[[], RuntimeStatus], every_s: float = PUBLISH_S) -> None:
     """Rewrite ``path`` every ``every_s`` until cancelled (atomically: a reader never sees half a file)."""
     while True:
-        data = json.dumps(asdict(snapshot())).encode()
-        await asyncio.to_thread(write_atomic, path, data)
+        await asyncio.to_thread(write_status, path, snapshot())
         await asyncio.sleep(every_s)
+
+
+def write_status(path: Path, status: RuntimeStatus) -> None:
+    """Write one status atomically (blocking)."""
+    write_atomic(path, json.dumps(asdict(status)).encode())
 
 
 def read_status(path: Path, max_age_s: float = 5 * PUBLISH_S) -> dict[str, Any] | None:
