@@ -228,6 +228,44 @@ class WebSettings:
 
     host: str = "127.0.0.1"
     port: int = 8080
+    secure_cookies: str = "auto"
+    """``auto`` (``Secure`` cookies unless served on a loopback address), ``on`` or ``off``."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body accepted (413 beyond): the biggest legitimate one is a knowledge file (< 20 KB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """Abuse limits: who may be called back or texted, how often, and login throttling.
+
+    The defaults are sized for a city hall, not measured: a citizen rarely needs more than one callback
+    or a few SMS a day, and a real user mistypes a password a handful of times, not dozens.
+    """
+
+    number_regions: tuple[str, ...] = ("FR",)
+    """Countries (ISO codes) whose fixed and mobile numbers may be called back or texted.
+
+    Add overseas départements (``GP,MQ,GF,RE,YT``) or neighbours deliberately; premium-rate and shared-cost
+    numbers are refused whatever this says."""
+    callbacks_per_number_day: int = 3
+    """Callback requests stored per number in 24 h (phone and chat together)."""
+    pending_callbacks_per_number: int = 1
+    """Callbacks waiting at once for one number: a second request while one is pending is refused."""
+    sms_per_number_day: int = 5
+    """SMS queued per number in 24 h (codes, links and agents' messages together)."""
+    chat_callbacks_per_ip_hour: int = 5
+    """Callback requests (confirmation codes sent) per client address per hour on the public chat."""
+    chat_code_ttl_s: float = 600.0
+    """How long the SMS confirmation code of a chat callback request stays valid."""
+    chat_code_attempts: int = 3
+    """Wrong codes before a chat callback request is dropped."""
+    login_failures_user: int = 5
+    """Failed logins per user name in 15 minutes before that name is locked for ``login_lock_s``."""
+    login_failures_ip: int = 20
+    """Failed logins per client address in 15 minutes before that address is locked."""
+    login_lock_s: float = 900.0
+    callback_max_age_days: int = 7
+    """A callback still not completed after this many days ends (``expired``): nobody stays pending forever."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +309,7 @@ class Settings:
     sms: SmsSettings = field(default_factory=SmsSettings)
     web: WebSettings = field(default_factory=WebSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     secrets: Secrets = field(default_factory=Secrets)
 
     @property

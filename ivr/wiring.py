@@ -35,7 +35,10 @@ async def attach_side_services(bot: Any) -> StoredActions:
     bot.hub.add_sink(StoreSink(CallRepository(db.sessions, node=settings.cluster.node_name)))
 
     gateway = make_gateway(settings.sms)
-    outbox = SmsOutbox(db.sessions, gateway, clock) if gateway is not None else None
+    sec = settings.security
+    outbox = (SmsOutbox(db.sessions, gateway, clock, region=settings.sms.region, regions=sec.number_regions,
+                        per_number_day=sec.sms_per_number_day)
+              if gateway is not None else None)
     dialer = AriCallbackDialer(settings, bot.ari, None, bot.engines.tts)
     bot.dialer = dialer
     scheduler = CallbackScheduler(
@@ -47,6 +50,11 @@ async def attach_side_services(bot: Any) -> StoredActions:
         retry_delay_s=settings.dialog.callback_retry_s,
         node=settings.cluster.node_name,
         claim_stale_s=settings.cluster.claim_stale_s,
+        region=settings.sms.region,
+        regions=sec.number_regions,
+        per_number_day=sec.callbacks_per_number_day,
+        pending_per_number=sec.pending_callbacks_per_number,
+        max_age_days=sec.callback_max_age_days,
     )
     bot.scheduler = scheduler
     bot.outbox = outbox

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from sqlalchemy import or_, select, update
 
-from ivr.actions.numbers import normalize_number
+from ivr.actions import quota
+from ivr.actions.numbers import DEFAULT_REGIONS, normalize_number
 from ivr.clock import Clock
 from ivr.errors import StoreError
 from ivr.store.db import SessionFactory
@@ -36,6 +37,10 @@ class CallbackOutcome(StrEnum):
     FAILED = "failed"
     AGENT_UNAVAILABLE = "agent_unavailable"
     """No agent picked up: not the citizen's fault, retried without counting an attempt."""
+
+
+EXPIRED = "expired"
+"""Outcome of a request that stayed pending past ``max_age`` (no free agent, service always closed...)."""
 
 
 class CallbackDialer(Protocol):
@@ -75,6 +80,10 @@ class CallbackScheduler:
         region: str = "FR",
         node: str = "local",
         claim_stale_s: float = 7200.0,
+        regions: tuple[str, ...] = DEFAULT_REGIONS,
+        per_number_day: int = 3,
+        pending_per_number: int = 1,
+        max_age_days: int = 7,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
@@ -87,6 +96,10 @@ class CallbackScheduler:
         self._region = region
         self.node = node
         self._claim_stale_s = claim_stale_s
+        self._regions = regions
+        self.per_number_day = per_number_day
+        self.pending_per_number = pending_per_number
+        self.max_age = timedelta(days=max_age_days)
         self._recovered = False
         self._pass = asyncio.Lock()
         """One pass at a time per node: a second pass's recovery must not see this pass's fresh claims."""
@@ -101,9 +114,15 @@ class CallbackScheduler:
         summary: str,
         not_before: datetime | None = None,
     ) -> CallbackRecord:
-        """Store a request (``InvalidNumber`` if the number is not callable); it is dialled from ``not_before``."""
-        e164 = normalize_number(number, self._region)
+        """Store a request; it is dialled from ``not_before``.
+
+        Raises ``InvalidNumber`` if the number may not be called (premium, foreign...) and ``QuotaExceeded``
+        when the number already has a pending callback or reached its daily cap.
+        """
+        e164 = normalize_number(number, self._region, self._regions)
         now = self._clock.now()
+        usage = await quota.recent_callbacks(self._sessions, e164, now)
+        quota.check(usage, self.per_number_day, self.pending_per_number)
         row = CallbackRow(call_id=call_id, number=e164, service=service, lang=lang, summary=summary,
                           not_before=not_before or now, status=CallbackStatus.PENDING, attempts=0, created_at=now)
         async with self._sessions.begin() as s:
@@ -155,6 +174,20 @@ class CallbackScheduler:
         self._recovered = True
         return int(getattr(res, "rowcount", 0) or 0)
 
+    async def expire(self) -> int:
+        """End requests older than ``max_age`` that are still pending: ``failed`` with outcome ``expired``."""
+        cutoff = self._clock.now() - self.max_age
+        async with self._sessions.begin() as s:
+            res = await s.execute(
+                update(CallbackRow)
+                .where(CallbackRow.status == CallbackStatus.PENDING, CallbackRow.created_at < cutoff)
+                .values(status=CallbackStatus.FAILED, outcome=EXPIRED)
+            )
+        count = int(getattr(res, "rowcount", 0) or 0)
+        if count:
+            log.info("%d callback(s) expired after %s", count, self.max_age)
+        return count
+
     async def _due(self, now: datetime) -> list[CallbackRow]:
         async with self._sessions() as s:
             return list((await s.scalars(
@@ -186,6 +219,7 @@ class CallbackScheduler:
     async def _start_due_locked(self) -> list[asyncio.Task[CallbackRecord]]:
         if not self._recovered:
             await self.recover()
+        await self.expire()
         now = self._clock.now()
         busy_services = {t.get_name() for t in self._in_flight.values()}
         started: list[asyncio.Task[CallbackRecord]] = []

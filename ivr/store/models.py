@@ -151,6 +151,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class KbVersionRow(Base):
@@ -163,3 +164,26 @@ class KbVersionRow(Base):
     files: Mapped[dict[str, Any]]
     published_at: Mapped[datetime]
     published_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditRow(Base):
+    """Who read or sent what about a citizen (transcripts, live follow, SMS): kept for accountability."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    call_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class CallAgentRow(Base):
+    """An agent who was connected to a call: what scopes the agent's view of transcripts and live calls."""
+
+    __tablename__ = "call_agents"
+
+    call_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]

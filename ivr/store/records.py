@@ -195,6 +195,8 @@ class UserRecord:
     password_hash: str
     created_at: datetime
     active: bool
+    session_version: int = 0
+    """Bumped at logout and password change: cookies carrying an older version are refused."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ class UserNotFound(StoreError):
 
 
 def _user(row: UserRow) -> UserRecord:
-    return UserRecord(row.id, row.name, row.role, row.password_hash, row.created_at, row.active)
+    return UserRecord(row.id, row.name, row.role, row.password_hash, row.created_at, row.active,
+                      row.session_version or 0)
 
 
 class UserRepository:
@@ -64,8 +65,12 @@ class UserRepository:
         return len(await self.list())
 
     async def set_password_hash(self, name: str, password_hash: str) -> None:
-        """Replace the stored hash."""
-        await self._set(name, password_hash=password_hash)
+        """Replace the stored hash and end every open session of the account."""
+        await self._set(name, password_hash=password_hash, session_version=UserRow.session_version + 1)
+
+    async def revoke_sessions(self, name: str) -> None:
+        """End every open session of the account (logout, stolen cookie)."""
+        await self._set(name, session_version=UserRow.session_version + 1)
 
     async def set_role(self, name: str, role: Role | str) -> None:
         """Change the role."""

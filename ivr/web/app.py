@@ -30,6 +30,8 @@ from ivr.web.auth import (
     role_allows,
 )
 from ivr.web.context import WebContext
+from ivr.web.guards import Guards, secure_cookies
+from ivr.web.hardening import SECURITY_HEADERS, BodyLimit, redact_access_log
 from ivr.web.queues import QueueMonitor
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +48,9 @@ class WebState:
     calls: CallRepository
     stats: StatsRepository
     monitor: QueueMonitor | None
+    guards: Guards
+    secure: bool
+    """Mark cookies ``Secure`` (``web.secure_cookies``, or the context's explicit ``secure_cookies``)."""
 
 
 def state(request: Request) -> WebState:
@@ -58,7 +63,7 @@ async def _lookup(web: WebState, name: str) -> WebUser | None:
     record = await web.users.get(name)
     if record is None or not record.active:
         return None
-    return WebUser(record.name, record.role)
+    return WebUser(record.name, record.role, record.session_version)
 
 
 def require(role: str) -> Callable[[Request], Awaitable[WebUser]]:
@@ -127,7 +132,11 @@ def create_app(ctx: WebContext) -> FastAPI:
         ctx=ctx, signer=Signer(ctx.settings.secrets.web_secret), templates=templates,
         users=UserRepository(ctx.sessions), calls=CallRepository(ctx.sessions),
         stats=StatsRepository(ctx.sessions), monitor=monitor,
+        guards=Guards.build(ctx.settings.security, ctx.clock),
+        secure=ctx.secure_cookies or secure_cookies(ctx.settings.web),
     )
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.web.max_body_bytes)
+    redact_access_log()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
@@ -136,9 +145,9 @@ def create_app(ctx: WebContext) -> FastAPI:
         token = getattr(request.state, "new_csrf", None)
         if isinstance(token, str):
             response.set_cookie(CSRF_COOKIE, state(request).signer.csrf_cookie(token), max_age=SESSION_MAX_AGE_S,
-                                httponly=True, samesite="strict", secure=ctx.secure_cookies)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+                                httponly=True, samesite="strict", secure=state(request).secure)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
     @app.exception_handler(LoginRequired)

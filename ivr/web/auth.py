@@ -1,5 +1,11 @@
 """Accounts: argon2 password hashes, a signed session cookie, CSRF tokens and role checks.
 
+Sessions carry the account's ``session_version``: logout and password changes bump it, so every cookie
+issued before stops working at once (a stolen cookie dies with the logout). Password checks run in a
+worker thread (argon2 takes ~50 ms of CPU: in the event loop it would stall the calls' audio), and an
+unknown user name is checked against a dummy hash so that the response time does not reveal which names
+exist.
+
 Roles are ordered ``agent < supervisor < admin``: a page requiring ``supervisor`` is open to admins too.
 CSRF: a random token lives in a signed cookie and must come back with every POST (form field ``csrf`` or
 header ``X-CSRF-Token``, which htmx and the page scripts send); it is renewed at login and logout.
@@ -7,6 +13,7 @@ header ``X-CSRF-Token``, which htmx and the page scripts send); it is renewed at
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -39,6 +46,16 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+"""Checked when the user does not exist: the same argon2 work as a real account."""
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """:func:`verify_password` in a worker thread; ``None`` (unknown user) costs the same and fails."""
+    ok = await asyncio.to_thread(verify_password, password_hash or _DUMMY_HASH, password)
+    return ok and password_hash is not None
+
+
 def role_allows(role: str, needed: str) -> bool:
     """Tell whether a user with ``role`` may open a page needing ``needed``."""
     if role not in ROLES or needed not in ROLES:
@@ -52,6 +69,8 @@ class WebUser:
 
     name: str
     role: str
+    version: int = 0
+    """The account's session version when the cookie was issued."""
 
 
 class LoginRequired(Exception):
@@ -73,7 +92,7 @@ class Signer:
 
     def session_cookie(self, user: WebUser) -> str:
         """Return the cookie value for a fresh session."""
-        return self._session.dumps({"u": user.name, "r": user.role})
+        return self._session.dumps({"u": user.name, "r": user.role, "v": user.version})
 
     def read_session(self, value: str | None) -> WebUser | None:
         """Return the session's user, or ``None`` when missing, forged or expired."""
@@ -85,7 +104,8 @@ class Signer:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("u"), str) or data.get("r") not in ROLES:
             return None
-        return WebUser(data["u"], data["r"])
+        version = data.get("v", 0)
+        return WebUser(data["u"], data["r"], version if isinstance(version, int) else -1)
 
     def csrf_cookie(self, token: str) -> str:
         """Return the signed cookie value carrying ``token``."""
@@ -140,12 +160,16 @@ async def check_csrf(request: Request, signer: Signer) -> None:
 
 
 UserLookup = Callable[[str], Awaitable[WebUser | None]]
-"""Return the *active* user named so, with their current role (``None`` if unknown or disabled)."""
+"""Return the *active* user named so, with their current role and session version (``None`` if unknown
+or disabled)."""
 
 
 async def current_user(request: Request, signer: Signer, lookup: UserLookup) -> WebUser | None:
-    """Return the logged-in user, checked against the database (role changes apply at once)."""
+    """Return the logged-in user, checked against the database (role changes and revocations apply at once)."""
     session = signer.read_session(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None
-    return await lookup(session.name)
+    user = await lookup(session.name)
+    if user is None or user.version != session.version:
+        return None
+    return user

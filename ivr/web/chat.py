@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
-
 from ivr.dialog.labels import intent_label
 from ivr.nlu.model import IntentKind, KnowledgeBase
 from ivr.nlu.types import Decision, MatchResult
@@ -75,17 +73,3 @@ def chat_reply(kb: KnowledgeBase, result: MatchResult, reception: str = "accueil
         return ChatReply(Decision.ANSWER.value, intent.id, text, intent.follow_up.link, True, intent.service)
     offer = intent.follow_up.offer == "transfer"
     return ChatReply(Decision.ANSWER.value, intent.id, text, intent.follow_up.link, offer, intent.service)
-
-
-def normalise_mobile(number: str, region: str = "FR") -> str | None:
-    """Return ``number`` in E.164 if it is a valid French or international mobile, else ``None``."""
-    try:
-        parsed = phonenumbers.parse(number.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    kind = phonenumbers.number_type(parsed)
-    if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -8,6 +8,7 @@ live calls. Screenshots go to ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from ivr.config import PROJECT_ROOT
 from ivr.telephony.ami import AmiClient
 from ivr.testing.ami_fake import FakeAmiServer, FakeMember, FakeQueue
 from ivr.testing.lab import make_settings
-from ivr.testing.web import FakeLiveCalls, add_user
+from ivr.testing.web import FakeLiveCalls, FakeSmsOutbox, add_user
 from ivr.web.context import LiveCallView, WebContext
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -50,6 +51,7 @@ class LiveServer:
     ctx: WebContext | None = None
     ami: FakeAmiServer | None = None
     live: FakeLiveCalls = field(default_factory=FakeLiveCalls)
+    outbox: FakeSmsOutbox = field(default_factory=FakeSmsOutbox)
     ready: threading.Event = field(default_factory=threading.Event)
     stop: Callable[[], None] | None = None
     error: BaseException | None = None
@@ -73,7 +75,7 @@ async def _serve(server: LiveServer, tmp: Path) -> None:
         fake_ami.queues["etat_civil"] = FakeQueue()
         ami = AmiClient("127.0.0.1", fake_ami.port, settings.asterisk.ami_user, settings.secrets.ami_password)
         await ami.connect()
-        async with standalone_context(settings, ami=ami, live=server.live) as ctx:
+        async with standalone_context(settings, ami=ami, live=server.live, send_sms=server.outbox.send) as ctx:
             for name, role in (("agent1", "agent"), ("sup", "supervisor"), ("admin", "admin")):
                 await add_user(ctx, name, role, "motdepasse-" + name)
             config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
@@ -165,7 +167,7 @@ def ask(page: Any, text: str) -> Any:
     before = page.locator(".msg.bot").count()
     page.fill("#chat-text", text)
     page.press("#chat-text", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('.msg.bot').length > {before}")
+    page.locator(".msg.bot").nth(before).wait_for()  # no string predicates: the CSP forbids eval
     return page.locator(".msg.bot").last
 
 
@@ -188,6 +190,18 @@ def test_chat_answers_abstains_and_takes_a_callback(page: Any, live_server: Live
     page.fill("#callback-form input[name=phone]", "06 12 34 56 78")
     page.click("#callback-form button[type=submit]")
     page.wait_for_selector("#callback-status.ok")
+    # nothing is scheduled until the code texted to that mobile is typed back
+    assert page.is_visible("#confirm-form")
+    sms = live_server.outbox.sent[-1]
+    assert sms.number == "+33612345678"
+    code = re.search(r"\b(\d{6})\b", sms.text)
+    assert code is not None
+    page.fill("#confirm-form input[name=code]", "000000" if code.group(1) != "000000" else "111111")
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_selector("#confirm-status.error")
+    page.fill("#confirm-form input[name=code]", code.group(1))
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_selector("#confirm-status.ok")
     shot(page, "chat")
 
 
@@ -231,12 +245,12 @@ def test_dashboard_updates_without_reload(page: Any, live_server: LiveServer) ->
     assert "•• •• •• 78" in page.inner_text("#calls")
     assert "+33612345678" not in page.content()
     live_server.run(lambda: ami.caller_join("etat_civil", "PJSIP/trunk-0001", "0612345678", "Émilie"))
-    page.wait_for_function("document.querySelector('#queues').innerText.includes('Émilie')")
+    page.locator("#queues", has_text="Émilie").wait_for()
     assert page.evaluate("window.__noReload") == "still here"
     shot(page, "supervisor")
     live_server.run(lambda: ami.caller_leave("etat_civil", "PJSIP/trunk-0001", abandon=True))
     live_server.loop.call_soon_threadsafe(live_server.live.hangup, "c0ffee00-1234")
-    page.wait_for_function("!document.querySelector('#queues').innerText.includes('Émilie')")
+    page.locator("#queues", has_text="Émilie").wait_for(state="detached")
     page.wait_for_selector("#calls tr.live-call", state="detached")
     assert page.evaluate("window.__noReload") == "still here"
 

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from ivr.config import PROJECT_ROOT
 from ivr.nlu.kb import load_knowledge
 from ivr.nlu.matcher import Matcher, build_matcher
 from ivr.store.calls import CallRepository
-from ivr.store.models import CallbackRow
 from ivr.testing.lab import make_settings
 from ivr.testing.web import FakeSmsOutbox, add_user
 from ivr.web.app import create_app
@@ -119,22 +117,6 @@ async def test_chat_answers_abstains_and_emergency(client: httpx.AsyncClient) ->
     r = (await client.post("/api/chat", json={"text": "what time does the city hall open", "lang": "en"},
                            headers=h)).json()
     assert r["decision"] == "answer" and r["intent"] == "city_hall_hours"
-
-
-async def test_chat_callback_validates_mobile_and_stores_a_row(client: httpx.AsyncClient, ctx: WebContext) -> None:
-    h = {"X-CSRF-Token": _csrf((await client.get("/chat")).text)}
-    bad = await client.post("/api/chat/callback", json={"name": "Émilie", "phone": "01 99 00 10 00"}, headers=h)
-    assert bad.status_code == 422
-    ok = await client.post("/api/chat/callback", headers=h, json={
-        "name": "Émilie", "phone": "06 12 34 56 78", "service": "etat_civil", "question": "acte de naissance"})
-    assert ok.status_code == 200 and ok.json()["ok"]
-    intl = await client.post("/api/chat/callback", headers=h, json={"name": "Ann", "phone": "+44 7911 123456"})
-    assert intl.status_code == 200
-    async with ctx.sessions() as s:
-        rows = (await s.scalars(select(CallbackRow).order_by(CallbackRow.id))).all()
-    assert [(r.number, r.service, r.status) for r in rows] == [
-        ("+33612345678", "etat_civil", "pending"), ("+447911123456", "accueil", "pending")]
-    assert "acte de naissance" in (rows[0].summary or "")
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import pytest
 
 from ivr.actions.callbacks import CallbackNotFound, CallbackOutcome, CallbackScheduler
 from ivr.actions.numbers import InvalidNumber
+from ivr.actions.quota import QuotaExceeded
 from ivr.clock import VirtualClock
 from ivr.store import Database
 from ivr.store.records import CallbackRecord
@@ -148,8 +149,8 @@ async def test_agent_unavailable_does_not_count_against_the_citizen(db: Database
 async def test_one_dial_per_service_at_a_time_services_in_parallel(db: Database) -> None:
     clock, world, dialer = VirtualClock(), World(), ScriptedDialer()
     sched = _scheduler(db, clock, world, dialer)
-    for service in ("accueil", "accueil", "urbanisme"):
-        await sched.schedule(None, "0612345678", service, "fr", service)
+    for n, service in enumerate(("accueil", "accueil", "urbanisme")):
+        await sched.schedule(None, f"061234567{n}", service, "fr", service)
     first = await sched.tick()
     assert sorted(r.service for r in first) == ["accueil", "urbanisme"]
     second = await sched.tick()
@@ -180,7 +181,7 @@ async def test_run_loop_on_virtual_time_does_not_block_on_long_calls(db: Databas
     try:
         await asyncio.sleep(0.2)
         assert [c.summary for c in dialer.dialled] == ["long call"]
-        await sched.schedule(None, "0612345678", "urbanisme", "fr", "second", clock.now() + timedelta(seconds=45))
+        await sched.schedule(None, "0698765432", "urbanisme", "fr", "second", clock.now() + timedelta(seconds=45))
         clock.advance(30)
         await asyncio.sleep(0.2)
         assert len(dialer.dialled) == 1  # not yet due
@@ -194,3 +195,37 @@ async def test_run_loop_on_virtual_time_does_not_block_on_long_calls(db: Databas
         runner.cancel()
         with pytest.raises(asyncio.CancelledError):
             await runner
+
+
+async def test_costly_numbers_and_repeat_requests_are_refused(db: Database) -> None:
+    clock, world, dialer = VirtualClock(), World(), ScriptedDialer()
+    sched = _scheduler(db, clock, world, dialer)
+    for costly in ("08 99 12 34 56", "08 20 12 34 56", "+44 20 7946 0958", "+882 1234 5678"):
+        with pytest.raises(InvalidNumber):
+            await sched.schedule(None, costly, "accueil", "fr", "a faked caller id")
+    cb = await sched.schedule(None, "0612345678", "accueil", "fr", "first")
+    with pytest.raises(QuotaExceeded, match="pending"):
+        await sched.schedule(None, "+33612345678", "urbanisme", "fr", "second while pending")
+    await sched.cancel(cb.id)
+    await sched.schedule(None, "0612345678", "accueil", "fr", "again")
+    await sched.cancel((await sched.find(["pending"]))[0].id)
+    await sched.schedule(None, "0612345678", "accueil", "fr", "third")
+    await sched.cancel((await sched.find(["pending"]))[0].id)
+    with pytest.raises(QuotaExceeded, match="daily"):
+        await sched.schedule(None, "0612345678", "accueil", "fr", "fourth in a day")
+    clock.advance(24 * 3600 + 1)
+    await sched.schedule(None, "0612345678", "accueil", "fr", "next day")
+
+
+async def test_a_callback_that_never_gets_an_agent_ends_expired(db: Database) -> None:
+    clock, world, dialer = VirtualClock(), World(), ScriptedDialer()
+    world.free = set()  # nobody ever free: the request must not stay pending forever
+    sched = _scheduler(db, clock, world, dialer)
+    cb = await sched.schedule(None, "0612345678", "accueil", "fr", "x")
+    for _ in range(7 * 24):
+        assert await sched.tick() == []
+        clock.advance(3600)
+    clock.advance(1)  # just past 7 days
+    assert await sched.tick() == []
+    done = await sched.get(cb.id)
+    assert done is not None and (done.status, done.outcome) == ("failed", "expired")

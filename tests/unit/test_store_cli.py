@@ -70,5 +70,5 @@ def test_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["--home", str(tmp_path), "db", "upgrade"]) == 0
     assert (tmp_path / "ivr.db").exists()
     assert main(["--home", str(tmp_path), "db", "current"]) == 0
-    assert "current: 0001" in capsys.readouterr().out
+    assert "current: 0003_security" in capsys.readouterr().out
     assert main(["--home", str(tmp_path), "db", "purge"]) == 0

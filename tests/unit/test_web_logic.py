@@ -20,7 +20,7 @@ from ivr.telephony.ami_events import (
     QueueParams,
 )
 from ivr.web.auth import Signer, WebUser, hash_password, role_allows, verify_password
-from ivr.web.chat import chat_reply, normalise_mobile
+from ivr.web.chat import chat_reply
 from ivr.web.dialplan import check_syntax, inbound_extensions
 from ivr.web.kbedit import with_utterance
 from ivr.web.queues import QueueBoard
@@ -60,13 +60,6 @@ def test_chat_policy(kb) -> None:  # type: ignore[no-untyped-def]
     assert clarify.choices == ("passport", "id_card") and "passeport" in clarify.answer
     abstain = chat_reply(kb, MatchResult(Decision.ABSTAIN, None, 0.2, "fr"))
     assert abstain.offer_callback and abstain.intent is None
-
-
-def test_mobile_numbers() -> None:
-    assert normalise_mobile("06 12 34 56 78") == "+33612345678"
-    assert normalise_mobile("+33 7 81 23 45 67") == "+33781234567"
-    assert normalise_mobile("01 99 00 10 00") is None
-    assert normalise_mobile("pas un numéro") is None
 
 
 def test_dialplan_checks() -> None:

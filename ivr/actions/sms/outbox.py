@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from ivr.actions.numbers import normalize_mobile
+from ivr.actions import quota
+from ivr.actions.numbers import DEFAULT_REGIONS, normalize_mobile
 from ivr.actions.sms.base import SmsGateway
 from ivr.clock import Clock
 from ivr.errors import SmsError
@@ -42,6 +43,8 @@ class SmsOutbox:
         max_delay_s: float = 3600.0,
         poll_interval_s: float = 5.0,
         region: str = "FR",
+        regions: tuple[str, ...] = DEFAULT_REGIONS,
+        per_number_day: int = 5,
     ) -> None:
         self._sessions = session_factory
         self._gateway = gateway
@@ -51,6 +54,8 @@ class SmsOutbox:
         self.max_delay_s = max_delay_s
         self.poll_interval_s = poll_interval_s
         self._region = region
+        self._regions = regions
+        self.per_number_day = per_number_day
         self._wake = asyncio.Event()
 
     def retry_delay(self, attempts: int) -> float:
@@ -58,11 +63,16 @@ class SmsOutbox:
         return float(min(self.max_delay_s, self.base_delay_s * 2 ** max(0, attempts - 1)))
 
     async def enqueue(self, call_id: str | None, number: str, text: str) -> int:
-        """Validate the number (``InvalidNumber`` if not a mobile), store the message, return its id."""
-        e164 = normalize_mobile(number, self._region)
+        """Validate the number, store the message, return its id.
+
+        Raises ``InvalidNumber`` if the number is not an allowed mobile and ``QuotaExceeded`` past the
+        number's daily cap.
+        """
+        e164 = normalize_mobile(number, self._region, self._regions)
         if not text.strip():
             raise SmsError("empty SMS text", code="sms_empty", retryable=False)
         now = self._clock.now()
+        quota.check(await quota.recent_sms(self._sessions, e164, now), self.per_number_day)
         row = SmsRow(call_id=call_id, number=e164, text=text, status=SmsStatus.PENDING, attempts=0,
                      next_attempt_at=now, created_at=now)
         async with self._sessions.begin() as s:

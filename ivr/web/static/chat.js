@@ -8,6 +8,9 @@
   const input = document.getElementById("chat-text");
   const cbForm = document.getElementById("callback-form");
   const cbStatus = document.getElementById("callback-status");
+  const confirmForm = document.getElementById("confirm-form");
+  const confirmStatus = document.getElementById("confirm-status");
+  let confirmToken = "";
   const toggle = document.getElementById("lang-toggle");
   let lastQuestion = "";
 
@@ -64,6 +67,22 @@
     const r = await res.json();
     cbStatus.textContent = r.ok ? r.message : r.error;
     cbStatus.className = r.ok ? "ok" : "error";
-    if (r.ok) cbForm.querySelector("button").disabled = true;
+    if (r.ok) {
+      // Nothing is scheduled yet: the code sent by SMS must come back first.
+      cbForm.querySelector("button").disabled = true;
+      confirmToken = r.token;
+      confirmForm.hidden = false;
+      confirmForm.code.focus();
+    }
+  });
+  confirmForm.addEventListener("submit", async function (ev) {
+    ev.preventDefault();
+    const res = await post("/api/chat/callback/confirm", {
+      token: confirmToken, code: confirmForm.code.value.trim(), lang: lang(),
+    });
+    const r = await res.json();
+    confirmStatus.textContent = r.ok ? r.message : r.error;
+    confirmStatus.className = r.ok ? "ok" : "error";
+    if (r.ok) confirmForm.querySelector("button").disabled = true;
   });
 })();
