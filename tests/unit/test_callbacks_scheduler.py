@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -171,6 +172,15 @@ async def test_cancel_and_bad_numbers(db: Database) -> None:
     assert await sched.tick() == [] and dialer.dialled == []
 
 
+async def _eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
+    """Wait for the run loop's background work (event-driven on a busy machine, not a fixed sleep)."""
+    for _ in range(int(timeout_s / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
 async def test_run_loop_on_virtual_time_does_not_block_on_long_calls(db: Database) -> None:
     clock, world = VirtualClock(), World()
     dialer = ScriptedDialer()
@@ -178,19 +188,25 @@ async def test_run_loop_on_virtual_time_does_not_block_on_long_calls(db: Databas
     sched = _scheduler(db, clock, world, dialer, poll_interval_s=30)
     await sched.schedule(None, "0612345678", "accueil", "fr", "long call")
     runner = asyncio.create_task(sched.run())
+
+    async def dialled(n: int) -> bool:
+        return len(dialer.dialled) >= n
+
+    async def all_done() -> bool:
+        return {c.status for c in await sched.find()} == {"done"}
+
     try:
-        await asyncio.sleep(0.2)
+        await _eventually(lambda: dialled(1))
         assert [c.summary for c in dialer.dialled] == ["long call"]
         await sched.schedule(None, "0698765432", "urbanisme", "fr", "second", clock.now() + timedelta(seconds=45))
         clock.advance(30)
         await asyncio.sleep(0.2)
         assert len(dialer.dialled) == 1  # not yet due
         clock.advance(30)
-        await asyncio.sleep(0.2)
+        await _eventually(lambda: dialled(2))
         assert [c.summary for c in dialer.dialled] == ["long call", "second"]  # while the first is still on
         dialer.hold.set()
-        await asyncio.sleep(0.2)
-        assert {c.status for c in await sched.find()} == {"done"}
+        await _eventually(all_done)
     finally:
         runner.cancel()
         with pytest.raises(asyncio.CancelledError):
