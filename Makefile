@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python bench/kb_eval.py
 	$(BIN)/python bench/spoken_eval.py --calls 20
 	$(BIN)/python -m ivr kb calibrate --out bench/results/calibration.toml --trade-off bench/results/confirm_tradeoff.json
+	$(BIN)/python bench/eos_tuning.py
 	$(BIN)/python bench/turn_latency.py
 	$(BIN)/python bench/capacity.py
 
