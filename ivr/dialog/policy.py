@@ -273,14 +273,11 @@ class Dialog(DialogCore):
 
     def _on_intent_confirmation(self, event: Heard, clear: IntentView | None, name: str) -> None:
         answer = self._yes_no(event, clear)
-        m = event.match
         named = clear if clear is not None and clear.kind != "dialog" else None
         if named is not None and named.id != self._pending[0]:
             self._act_on(named, name)  # "non, c'est pour la cantine": the caller said what they want
         elif answer is not None or named is not None:
             self._intent_confirmed(answer is not False, name)
-        elif m.decision in (Decision.CONFIRM, Decision.CLARIFY) and m.intent not in self._pending:
-            self._on_request(event, None, name)
         else:
             self._misses += 1
             if self._misses < self._settings.max_retries:
