@@ -56,9 +56,9 @@ class Engines:
 
     def new_dialog(self, lang: str) -> Any:
         """A fresh dialog on the live knowledge base."""
-        from ivr.dialog.policy import Dialog
+        from ivr.dialog.returning import ReturningDialog
 
-        return Dialog(self.view, self.hours, self.settings.dialog, lang=lang)
+        return ReturningDialog(self.view, self.hours, self.settings.dialog, lang=lang)
 
 
 def build_engines(settings: Settings, *, warm: bool = True) -> Engines:
@@ -180,6 +180,10 @@ async def start_bot(
     bot = Bot(settings, eng, ari, media, hub, router=None, clock=clock)  # type: ignore[arg-type]
     actions = await attach_side_services(bot) if with_workers else None
     services = build_services(settings, eng, ari, hub, actions=actions, clock=clock)
+    if with_workers:
+        from ivr.wiring import attach_caller_memory
+
+        attach_caller_memory(bot, services)
     bot.router = StasisRouter(services, ari, media)
     from ivr.call.assist import LiveAssist
 

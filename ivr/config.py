@@ -283,6 +283,8 @@ class Secrets:
     ami_password: str = ""
     agent_password: str = ""
     web_secret: str = ""
+    caller_key: str = ""
+    """HMAC key of callers' numbers (``ivr.store.callers``): a caller who calls again is recognised."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,11 +395,15 @@ def _env_layer(environ: typing.Mapping[str, str]) -> dict[str, Any]:
 
 def _ensure_secrets(home: Path) -> dict[str, str]:
     path = home / "secrets.toml"
+    values: dict[str, str] = {}
     if path.exists():
         with path.open("rb") as fh:
-            return {k: str(v) for k, v in tomllib.load(fh).items()}
+            values = {k: str(v) for k, v in tomllib.load(fh).items()}
+        if all(f.name in values for f in dataclasses.fields(Secrets)):
+            return values
     home.mkdir(parents=True, exist_ok=True)
-    values = {f.name: secrets.token_urlsafe(18) for f in dataclasses.fields(Secrets)}
+    # a secret added by an upgrade is generated once, next to the existing ones (which never change)
+    values = {f.name: secrets.token_urlsafe(18) for f in dataclasses.fields(Secrets)} | values
     tmp = path.with_suffix(".tmp")
     tmp.write_text("".join(f'{k} = "{v}"\n' for k, v in values.items()))
     tmp.chmod(0o600)

@@ -15,6 +15,7 @@ from ivr.actions.sms.factory import make_gateway
 from ivr.actions.sms.outbox import SmsOutbox
 from ivr.call.queue_events import QueueRecorder
 from ivr.cluster.kbsync import KbSync
+from ivr.store.callers import CallerKeys, CallerMemory, CallerMemoryRepository
 from ivr.store.calls import CallRepository
 from ivr.store.db import Database, migrate
 from ivr.store.retention import purge_expired
@@ -32,7 +33,8 @@ async def attach_side_services(bot: Any) -> StoredActions:
     db = Database(settings.database_url)
     bot.closers.append(db.close)
     bot.db = db
-    bot.hub.add_sink(StoreSink(CallRepository(db.sessions, node=settings.cluster.node_name)))
+    keys = CallerKeys(settings.secrets.caller_key)
+    bot.hub.add_sink(StoreSink(CallRepository(db.sessions, node=settings.cluster.node_name), keys=keys))
 
     gateway = make_gateway(settings.sms)
     sec = settings.security
@@ -55,6 +57,7 @@ async def attach_side_services(bot: Any) -> StoredActions:
         per_number_day=sec.callbacks_per_number_day,
         pending_per_number=sec.pending_callbacks_per_number,
         max_age_days=sec.callback_max_age_days,
+        keys=keys,
     )
     bot.scheduler = scheduler
     bot.outbox = outbox
@@ -81,6 +84,18 @@ async def connect_ami(bot: Any) -> AmiClient:
         log.exception("AMI not reachable: no queue outcomes in the figures, no queue board on the dashboard")
     bot.closers.append(ami.close)
     return ami
+
+
+def attach_caller_memory(bot: Any, services: Any) -> None:
+    """Returning callers: their pending callback and recent topic, looked up by the keyed hash of the number."""
+    keys = CallerKeys(bot.settings.secrets.caller_key)
+    memory = CallerMemoryRepository(bot.db.sessions, retention_days=bot.settings.store.retention_days)
+
+    async def recall(number: str | None, call_id: str) -> CallerMemory:
+        return await memory.recall(keys.key(number), bot.clock.now(), exclude_call=call_id)
+
+    services.recall = recall
+    services.cancel_callback = bot.scheduler.cancel
 
 
 def attach_router_handlers(bot: Any) -> None:

@@ -20,6 +20,7 @@ from ivr.actions import quota
 from ivr.actions.numbers import DEFAULT_REGIONS, normalize_number
 from ivr.clock import Clock
 from ivr.errors import StoreError
+from ivr.store.callers import CallerKeys
 from ivr.store.db import SessionFactory
 from ivr.store.models import CallbackRow
 from ivr.store.records import CallbackRecord, CallbackStatus
@@ -84,6 +85,7 @@ class CallbackScheduler:
         per_number_day: int = 3,
         pending_per_number: int = 1,
         max_age_days: int = 7,
+        keys: CallerKeys | None = None,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
@@ -100,6 +102,7 @@ class CallbackScheduler:
         self.per_number_day = per_number_day
         self.pending_per_number = pending_per_number
         self.max_age = timedelta(days=max_age_days)
+        self._keys = keys
         self._recovered = False
         self._pass = asyncio.Lock()
         """One pass at a time per node: a second pass's recovery must not see this pass's fresh claims."""
@@ -123,7 +126,8 @@ class CallbackScheduler:
         now = self._clock.now()
         usage = await quota.recent_callbacks(self._sessions, e164, now)
         quota.check(usage, self.per_number_day, self.pending_per_number)
-        row = CallbackRow(call_id=call_id, number=e164, service=service, lang=lang, summary=summary,
+        key = self._keys.key(e164) if self._keys is not None else None
+        row = CallbackRow(call_id=call_id, number=e164, caller_key=key, service=service, lang=lang, summary=summary,
                           not_before=not_before or now, status=CallbackStatus.PENDING, attempts=0, created_at=now)
         async with self._sessions.begin() as s:
             s.add(row)

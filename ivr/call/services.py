@@ -81,6 +81,10 @@ class BotServices:
     on_call_start: Callable[[str], Awaitable[None]] | None = None
     assist: Callable[[str, Any, str], Awaitable[None]] | None = None
     """Live assist for a transferred call: ``assist(channel_id, call_events, lang)`` runs until hang-up."""
+    recall: Callable[[str | None, str], Awaitable[Any]] | None = None
+    """``recall(caller_number, call_id)``: what is remembered of a caller who calls again (``CallerMemory``)."""
+    cancel_callback: Callable[[int], Awaitable[None]] | None = None
+    """Cancel a pending callback the returning caller no longer wants."""
     recognition_load: Callable[[], RecognitionLoad] | None = None
     """The recogniser's backlog now (admission); None for engines that do not report one."""
     extra: dict[str, Any] = field(default_factory=dict)

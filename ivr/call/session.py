@@ -171,7 +171,9 @@ class CallSession:
         if self._resume is not None:
             actions = self.dialog.handle(self._resume)
         else:
-            actions = self.dialog.start(self.s.clock.now())
+            memory = await self._recall()
+            actions = (self.dialog.start(self.s.clock.now(), memory) if memory is not None
+                       else self.dialog.start(self.s.clock.now()))
         while True:
             listen = await self._execute(actions)
             if self.sm.state in (CallState.HANDED_OFF, CallState.ENDED) or self.outcome is not None:
@@ -183,6 +185,16 @@ class CallSession:
                 self.outcome = self.outcome or "abandoned"
                 return
             actions = await self._to_dialog(inp)
+
+    async def _recall(self) -> Any:
+        """What the store remembers of this caller (None without a store, a number, or on a store error)."""
+        if self.s.recall is None or not self.caller_number:
+            return None
+        try:
+            return await asyncio.wait_for(self.s.recall(self.caller_number, self.call_id), 1.0)
+        except Exception:  # never delay or break a greeting for a memory
+            log.warning("caller memory unavailable", exc_info=True)
+            return None
 
     async def _to_dialog(self, inp: Input) -> list[act.Action]:
         if isinstance(inp, _Utterance):
@@ -228,6 +240,10 @@ class CallSession:
                 listen = a
             elif isinstance(a, act.Record):
                 await self.events.emit(a.kind, **dict(a.data))
+            elif isinstance(a, act.CancelCallback):
+                if self.s.cancel_callback is not None:
+                    with contextlib.suppress(IvrError):  # already dialled or cancelled meanwhile
+                        await self.s.cancel_callback(a.callback_id)
             elif isinstance(a, act.SetLanguage):
                 self.lang = a.lang
             elif isinstance(a, act.Transfer):

@@ -87,4 +87,14 @@ class Record:
     data: Mapping[str, object]
 
 
-Action = Say | Listen | Transfer | ScheduleCallback | SendSms | SetLanguage | EmergencyTransfer | Hangup | Record
+@dataclass(frozen=True, slots=True)
+class CancelCallback:
+    """Cancel a callback the caller asked for earlier (they said so on this call)."""
+
+    callback_id: int
+
+
+Action = (
+    CancelCallback | Say | Listen | Transfer | ScheduleCallback | SendSms | SetLanguage | EmergencyTransfer | Hangup
+    | Record
+)

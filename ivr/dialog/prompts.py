@@ -29,6 +29,21 @@ PROMPTS: dict[str, dict[str, str]] = {
     },
     "language_offer": {"fr": "Pour le français, tapez 9.", "en": "For English, press 9."},
     "how_can_i_help": {"fr": "Quelle est votre question ?", "en": "Your question?"},
+    "callback_pending": {
+        "fr": "Vous avez demandé à être rappelé par le service {service} ; un agent vous rappellera {when}. "
+              "Pour annuler ce rappel, tapez 1 ; pour le garder, tapez 2.",
+        "en": "You asked to be called back by {service}; an agent will call you back {when}. "
+              "To cancel this callback, press 1; to keep it, press 2.",
+    },
+    "callback_cancelled": {
+        "fr": "C'est annulé : vous ne serez pas rappelé.",
+        "en": "Done: the callback is cancelled.",
+    },
+    "callback_kept": {"fr": "C'est noté, votre rappel est maintenu.", "en": "Fine, your callback is kept."},
+    "returning_topic": {
+        "fr": "C'est au sujet de votre {topic} ? " + _CALL_OR_KEY_FR,
+        "en": "Is it about your {topic} again? " + _CALL_OR_KEY_EN,
+    },
     "listening": {"fr": "Je vous écoute.", "en": "I'm listening."},
     "anything_else": {
         "fr": "Puis-je vous aider pour autre chose ?",

@@ -30,6 +30,8 @@ class State(StrEnum):
     """Waiting for the shell to store the callback."""
     ANYTHING_ELSE = "ANYTHING_ELSE"
     """Asked "anything else?"."""
+    REVIEWING_CALLBACK = "REVIEWING_CALLBACK"
+    """A returning caller heard their pending callback: 1 cancels it, 2 keeps it."""
     TRANSFERRING = "TRANSFERRING"
     """The caller is in a queue."""
     EMERGENCY = "EMERGENCY"
@@ -40,7 +42,7 @@ class State(StrEnum):
 
 LISTENING_STATES: frozenset[State] = frozenset({
     State.LISTENING, State.CLARIFYING, State.CONFIRMING_INTENT, State.CONFIRMING_SMS, State.CONFIRMING_TRANSFER,
-    State.OFFERING_HELP, State.OFFERING_CALLBACK, State.ANYTHING_ELSE,
+    State.OFFERING_HELP, State.OFFERING_CALLBACK, State.ANYTHING_ELSE, State.REVIEWING_CALLBACK,
 })
 """States in which the bot waits for the caller's words or keys."""
 

@@ -68,12 +68,13 @@ class CallRepository:
         caller_number: str | None = None,
         lang: str = "fr",
         call_id: str | None = None,
+        caller_key: str | None = None,
     ) -> str:
         """Record a new live call; returns its id (a new UUID unless given)."""
         cid = call_id or str(uuid.uuid4())
         async with self._sessions.begin() as s:
             s.add(CallRow(id=cid, channel_id=channel_id, started_at=started_at, caller_number=caller_number,
-                          lang=lang, outcome=None, purged=False, node=self._node))
+                          caller_key=caller_key, lang=lang, outcome=None, purged=False, node=self._node))
         return cid
 
     async def ensure_call(self, call_id: str, *, started_at: datetime, channel_id: str = "") -> bool:

@@ -59,6 +59,8 @@ class CallRow(Base):
     ended_at: Mapped[datetime | None]
     caller_number: Mapped[str | None] = mapped_column(String(32))
     """Personal data: erased after the retention period."""
+    caller_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    """HMAC of the number, to recognise a caller who calls again (``ivr.store.callers``); erased with it."""
     lang: Mapped[str] = mapped_column(String(8), default="fr")
     outcome: Mapped[str | None] = mapped_column(String(16), index=True)
     service: Mapped[str | None] = mapped_column(String(64))
@@ -107,6 +109,8 @@ class CallbackRow(Base):
     call_id: Mapped[str | None] = mapped_column(String(36), index=True)
     """The call it came from (a loose reference: it may be created before the call row, or by hand)."""
     number: Mapped[str | None] = mapped_column(String(32))
+    caller_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    """HMAC of the number (``ivr.store.callers``): a caller who calls again hears their pending callback."""
     service: Mapped[str] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(8), default="fr")
     summary: Mapped[str | None] = mapped_column(Text)

@@ -232,3 +232,28 @@ class SmsRecord:
     created_at: datetime
     sent_at: datetime | None
     message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCallback:
+    """A callback this caller asked for and is still waiting for."""
+
+    id: int
+    service: str
+    not_before: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallerMemory:
+    """What the bot remembers about a caller at the start of a call."""
+
+    pending: PendingCallback | None = None
+    recent_intent: str | None = None
+    """What they called about within 48 hours (the last answered or handed-on request)."""
+    recent_calls: tuple[str, ...] = ()
+    """Their calls within 48 hours, newest first (the agent console shows them)."""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing worth saying."""
+        return self.pending is None and self.recent_intent is None

@@ -46,14 +46,14 @@ async def purge_expired(sessions: SessionFactory, now: datetime, retention_days:
         events = await s.execute(update(CallEventRow).where(CallEventRow.call_id.in_(old_calls)).values(data={}))
         calls = await s.execute(
             update(CallRow).where(CallRow.started_at < cutoff, CallRow.purged.is_(False))
-            .values(caller_number=None, summary=None, purged=True)
+            .values(caller_number=None, caller_key=None, summary=None, purged=True)
         )
         callbacks = await s.execute(
             update(CallbackRow).where(
                 CallbackRow.created_at < cutoff,
                 CallbackRow.status.not_in([CallbackStatus.PENDING, CallbackStatus.DIALLING]),
                 CallbackRow.number.is_not(None),
-            ).values(number=None, summary=None)
+            ).values(number=None, caller_key=None, summary=None)
         )
         sms = await s.execute(
             update(SmsRow).where(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from ivr.store.callers import CallerKeys
 from ivr.store.calls import CallRepository
 from ivr.store.records import Outcome
 
@@ -45,8 +46,9 @@ class StoreSink:
     a ``queue_abandoned`` makes it abandoned).
     """
 
-    def __init__(self, calls: CallRepository, *, max_known: int = 10_000) -> None:
+    def __init__(self, calls: CallRepository, *, max_known: int = 10_000, keys: CallerKeys | None = None) -> None:
         self._calls = calls
+        self._keys = keys
         self._known: dict[str, None] = {}
         self._max_known = max_known
 
@@ -54,9 +56,10 @@ class StoreSink:
         if ev.call_id in self._known:
             return
         if ev.kind == "started":
+            number = str(ev.data["number"]) if ev.data.get("number") else None
             await self._calls.create_call(
                 call_id=ev.call_id, started_at=ev.at, channel_id=str(ev.data.get("channel", "")),
-                caller_number=str(ev.data["number"]) if ev.data.get("number") else None,
+                caller_number=number, caller_key=self._keys.key(number) if self._keys else None,
                 lang=str(ev.data.get("lang", "fr")),
             )
         else:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ivr.dialog.actions import (
     Action,
+    CancelCallback,
     EmergencyTransfer,
     Hangup,
     Listen,
@@ -98,6 +99,8 @@ def describe(action: Action) -> str:
             return f"EmergencyTransfer {number}"
         case Hangup(outcome=outcome):
             return f"Hangup {outcome}"
+        case CancelCallback(callback_id=callback_id):
+            return f"CancelCallback {callback_id}"
         case Record(kind="state", data=data):
             return f"# {data['from']} -> {data['to']}"
         case Record(kind=kind):

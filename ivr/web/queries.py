@@ -55,12 +55,14 @@ async def previous_calls(
 
 
 async def create_callback_request(
-    sessions: SessionFactory, *, number: str, service: str, lang: str, summary: str, now: datetime
+    sessions: SessionFactory, *, number: str, service: str, lang: str, summary: str, now: datetime,
+    caller_key: str | None = None,
 ) -> int:
     """Store a callback request from the web chat (picked up by the callback scheduler)."""
     async with sessions.begin() as s:
         row = CallbackRow(
-            call_id=None, number=number, service=service, lang=lang, summary=summary, not_before=now,
+            call_id=None, number=number, caller_key=caller_key, service=service, lang=lang, summary=summary,
+            not_before=now,
             status=CallbackStatus.PENDING.value, attempts=0, created_at=now,
         )
         s.add(row)

@@ -15,6 +15,7 @@ from ivr.actions import quota
 from ivr.actions.numbers import InvalidNumber, normalize_mobile
 from ivr.errors import IvrError
 from ivr.security.confirm import ConfirmationFailed
+from ivr.store.callers import CallerKeys
 from ivr.web.app import render, state
 from ivr.web.chat import MAX_CHAT_TEXT, chat_reply
 from ivr.web.guards import ChatCallback, client_ip
@@ -142,7 +143,9 @@ async def confirm_callback(request: Request, body: ConfirmIn) -> Response:
                     429)
     summary = f"Demande web de {req.name}" + (f" : {req.question}" if req.question else "")
     cid = await create_callback_request(web.ctx.sessions, number=req.number, service=req.service, lang=req.lang,
-                                        summary=summary, now=now)
+                                        summary=summary, now=now,
+                                        # so that calling the city hall later says "you asked to be called back"
+                                        caller_key=CallerKeys(web.ctx.settings.secrets.caller_key).key(req.number))
     msg = ("Merci, un agent de la mairie vous rappellera dès que possible, aux heures d'ouverture."
            if lang == "fr" else "Thank you, a city hall agent will call you back during opening hours.")
     return JSONResponse({"ok": True, "id": cid, "message": msg})

@@ -45,12 +45,11 @@ def test_greetings_know_the_time() -> None:
     _, opened = make(OPEN)
     _, closed = make(CLOSED)
     _, holiday = make(HOLIDAY)
-    assert opened[0].startswith("Bonjour et bienvenue à la mairie de Villeneuve-sur-Loire")
-    assert "fermés en ce moment" in closed[0]
-    assert "du lundi au vendredi de 8 h 30 à midi et de 13 h 30 à 17 h 30, et le samedi de 9 h à midi" in closed[0]
-    assert "24 heures sur 24" in closed[0]
-    assert "jour férié" in holiday[0] and "24 heures sur 24" in holiday[0]
-    assert opened[1] == "For English, press 9." and opened[2].startswith("Que puis-je faire pour vous")
+    assert opened[0] == "Bonjour, mairie de Villeneuve-sur-Loire."
+    # short greetings (< 6 s to the invitation, bench/greeting_lengths.py): hours are said when they matter
+    assert closed[0] == "Bonjour, mairie de Villeneuve-sur-Loire, fermée en ce moment." and "8 h 30" not in closed[0]
+    assert "jour férié" in holiday[0]
+    assert opened[1] == "Quelle est votre question ?" and opened[2] == "For English, press 9."
 
 
 REACH: dict[State, list[Event]] = {
