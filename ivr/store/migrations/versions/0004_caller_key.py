@@ -1,7 +1,7 @@
 """Caller key (HMAC of the number) on calls and callbacks, to recognise a caller who calls again.
 
-Revision ID: 0003
-Revises: 0002_cluster_node
+Revision ID: 0004_caller_key
+Revises: 0003_security
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002_cluster_node"
+revision: str = "0004_caller_key"
+down_revision: str | None = "0003_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
