@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,6 +37,7 @@ class Speaker(Protocol):
     """Text to the internal audio format, cached (``CachedTts``)."""
 
     async def synthesize(self, text: str, lang: str) -> bytes: ...
+    def stream(self, text: str, lang: str) -> AsyncIterator[AudioFrame]: ...
 
 
 class Recognizer(Protocol):

@@ -267,12 +267,14 @@ class CallSession:
 
     async def _say(self, say: act.Say) -> bool:
         assert self._player is not None
-        pcm = await self.s.tts.synthesize(say.text, say.lang)
         self._segmenter.disarm_no_input()
         await self.events.emit(
             "say", key=say.key, lang=say.lang, interruptible=say.interruptible, text=say.text
         )
-        result = await self._player.play(pcm, key=say.key, interruptible=say.interruptible)
+        # a cached prompt streams from its file; a miss streams from the synthesiser as it renders, so the
+        # first words go out before the whole answer exists (the cache stores it once complete)
+        frames = self.s.tts.stream(say.text, say.lang)
+        result = await self._player.play_stream(frames, key=say.key, interruptible=say.interruptible)
         if not result.completed:
             await self.events.emit("prompt_stopped", key=say.key, played_s=round(result.played_s, 2))
         return result.completed
