@@ -7,7 +7,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.audio.frame import AudioFrame
@@ -39,6 +39,8 @@ class _Utterance:
     audio_s: float
     asr_s: float
     ended_at: float
+    wait_s: float = 0.0
+    """Wall time from the end-of-speech decision to the text: ≈0 when the speculative result was ready."""
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -200,7 +202,8 @@ class CallSession:
         if isinstance(inp, _Utterance):
             # the encoder takes milliseconds per query: off the loop that paces every call's audio
             match = await asyncio.to_thread(self.s.match, inp.text, self.lang)
-            await self.events.emit("transcript", speaker="caller", text=inp.text, asr_s=round(inp.asr_s, 3))
+            await self.events.emit("transcript", speaker="caller", text=inp.text, asr_s=round(inp.asr_s, 3),
+                                   eos_wait_s=round(inp.wait_s, 3))
             await self.events.emit(
                 "intent", intent=match.intent, decision=str(match.decision), score=round(match.score, 3),
                 text=inp.text,
@@ -358,6 +361,7 @@ class CallSession:
             self._inbox.put_nowait(dev.NoInput())
 
     async def _deliver(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> None:
+        ended = self.s.clock.monotonic()
         try:
             utt = await within(self._final(ev, speculative), self.s.clock, self.s.settings.asr.deadline_s)
         except IvrError as exc:
@@ -369,7 +373,7 @@ class CallSession:
                 self._inbox.put_nowait(dev.RecognitionLate())
             return
         if utt.text.strip():
-            self._inbox.put_nowait(utt)
+            self._inbox.put_nowait(replace(utt, wait_s=self.s.clock.monotonic() - ended))
         elif self._listening:
             self._segmenter.arm_no_input()  # nothing understood: the silence clock starts again
 
