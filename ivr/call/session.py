@@ -365,7 +365,10 @@ class CallSession:
         try:
             utt = await within(self._final(ev, speculative), self.s.clock, self.s.settings.asr.deadline_s)
         except IvrError as exc:
+            # a failed recognition is handled like a late one: the caller hears a re-prompt, not silence
             await self.events.emit("error", code=exc.code, stage="asr")
+            if self._listening:
+                self._inbox.put_nowait(dev.RecognitionLate())
             return
         if isinstance(utt, Late):
             await self.events.emit("asr_late", after_s=utt.after_s)

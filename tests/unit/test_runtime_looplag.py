@@ -75,3 +75,15 @@ async def test_offloaded_probabilities_equal_direct_ones() -> None:
         offloaded += await probabilities(gate_b, frames[i : i + 2])
     assert offloaded == direct
     assert 0.0 in direct and 1.0 in direct  # the frames hold both silence and voice
+
+
+def test_status_json_shows_the_running_bots_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ivr.cli import main
+
+    write_status(tmp_path / "runtime.json", now_status(
+        calls=2, asr_pending=1, asr_cost_s=0.3, loop_lag_max_s=0.03, loop_lag_p99_s=0.012, loop_lag_samples=50))
+    code = main(["--home", str(tmp_path), "status", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1  # nothing is running under this home: the exit status says so
+    assert out["voicebot"]["runtime"]["loop_lag_p99_s"] == 0.012
+    assert out["asterisk"]["pid"] is None
