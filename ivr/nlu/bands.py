@@ -48,10 +48,13 @@ class Ranked:
     second: Ints
     s1: Floats
     s2: Floats
+    oos_top: Bools | None = None
+    """Questions nearer the known out-of-scope examples than any intent: the matcher abstains on them."""
 
     def take(self, rows: Ints) -> Ranked:
         """The questions at ``rows``."""
-        return Ranked(self.expected[rows], self.top[rows], self.second[rows], self.s1[rows], self.s2[rows])
+        oos_top = None if self.oos_top is None else self.oos_top[rows]
+        return Ranked(self.expected[rows], self.top[rows], self.second[rows], self.s1[rows], self.s2[rows], oos_top)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +80,10 @@ def outcome(r: Ranked, b: Bands) -> Outcome:
     """Which band every question falls in."""
     close = (r.s1 - r.s2) < b.margin
     above = r.s1 >= b.confirm
+    if r.oos_top is not None:
+        above &= ~r.oos_top
     clarified = above & close
-    answered = (r.s1 >= b.threshold) & ~close
+    answered = above & (r.s1 >= b.threshold) & ~close
     confirmed = above & ~close & ~answered
     return Outcome(answered, confirmed, clarified, ~above)
 

@@ -26,11 +26,11 @@ from ivr.nlu.emergency import detect_emergency
 from ivr.nlu.encoder import Encoder
 from ivr.nlu.evaluate import OOS, read_eval
 from ivr.nlu.index import IntentIndex, Scores, Weights
-from ivr.nlu.matcher import build_index, index_texts
+from ivr.nlu.matcher import build_index, index_rows
 from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
+from ivr.nlu.oos import OUT_OF_SCOPE
 from ivr.nlu.spoken import spoken_form
 
-OOS_FILE = Path(__file__).with_name("data") / "oos.txt"
 TUNE_FILE = Path(__file__).with_name("data") / "tune.tsv"
 MAX_WRONG = 0.02
 """Target wrong-answer rate on cross-validated in-scope utterances."""
@@ -48,21 +48,11 @@ class Trial:
     alarm: bool
 
 
-def load_oos(path: Path = OOS_FILE) -> list[tuple[str, str]]:
-    """(lang, text) out-of-scope calibration questions."""
-    out: list[tuple[str, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            lang, _, text = line.partition("\t")
-            out.append((lang.strip(), text.strip()))
-    return out
-
-
 def cross_validate(kb: KnowledgeBase, encoder: Encoder, weights: Weights, folds: int = 5, seed: int = 7) -> list[Trial]:
     """Score every utterance with an index that excludes its fold, plus the out-of-scope questions."""
-    ids, labels, texts = index_texts(kb)
+    ids, labels, texts, langs = index_rows(kb)
+    oos_pos = ids.index(OUT_OF_SCOPE)
     full = build_index(kb, encoder)
-    langs = [lang for iid in ids for lang in LANGS for _ in kb.intents[iid].utterances.get(lang, ())]
     rng = random.Random(seed)
     fold_of = np.zeros(len(texts), dtype=np.int64)
     for pos in range(len(ids)):
@@ -77,10 +67,10 @@ def cross_validate(kb: KnowledgeBase, encoder: Encoder, weights: Weights, folds:
         for row in np.flatnonzero(fold_of == f):
             r = int(row)
             scores = sub.score(texts[r], full.vectors[r], weights, langs[r])
-            trials.append(Trial(langs[r], labels[r], scores, detect_emergency(texts[r]) is not None))
+            expected = -1 if labels[r] == oos_pos else labels[r]
+            trials.append(Trial(langs[r], expected, scores, detect_emergency(texts[r]) is not None))
     position = {iid: pos for pos, iid in enumerate(ids)}
-    extra = [(lang, -1, text) for lang, text in load_oos()]
-    extra += [(i.lang, position[i.expected] if i.expected != OOS else -1, i.text)
+    extra = [(i.lang, position[i.expected] if i.expected != OOS else -1, i.text)
               for i in (read_eval(TUNE_FILE) if TUNE_FILE.exists() else [])
               if i.expected in position or i.expected == OOS]
     vectors = encoder.encode([spoken_form(t, lang) for lang, _, t in extra])
@@ -91,12 +81,15 @@ def cross_validate(kb: KnowledgeBase, encoder: Encoder, weights: Weights, folds:
 
 
 def _rank(trials: list[Trial], w: Weights) -> Ranked:
+    """The two best real intents per trial, and whether the out-of-scope class (the last column) beat them."""
     combined = np.stack([t.scores.combined(w) for t in trials])
+    oos_top = np.argmax(combined, axis=1) == combined.shape[1] - 1
+    combined[:, -1] = -np.inf
     order = np.argsort(-combined, axis=1)
     rows = np.arange(len(trials))
     return Ranked(
         np.array([t.expected for t in trials]), order[:, 0], order[:, 1],
-        combined[rows, order[:, 0]], combined[rows, order[:, 1]],
+        combined[rows, order[:, 0]], combined[rows, order[:, 1]], oos_top,
     )
 
 
@@ -105,14 +98,15 @@ def _fit_lang(r: Ranked, emergency: set[int]) -> tuple[LangThresholds, float, di
     is_emerg = np.isin(r.expected, list(emergency))
     normal = inscope & ~is_emerg
     correct = r.top == r.expected
+    blocked = r.oos_top if r.oos_top is not None else np.zeros(len(r.s1), dtype=bool)
     best: tuple[float, float, float] | None = None
     best_stats: dict[str, float] = {}
     for t in np.arange(0.30, 0.95, 0.01):
         for m in np.arange(0.0, 0.101, 0.01):
-            answered = (r.s1 >= t) & (r.s1 - r.s2 >= m)
+            answered = (r.s1 >= t) & (r.s1 - r.s2 >= m) & ~blocked
             right = float((answered & correct & normal).sum()) / max(int(normal.sum()), 1)
             wrong = float((answered & ~correct & normal).sum()) / max(int(normal.sum()), 1)
-            oos_abst = float((~(r.s1 >= t) & ~inscope).sum()) / max(int((~inscope).sum()), 1)
+            oos_abst = float(((blocked | (r.s1 < t)) & ~inscope).sum()) / max(int((~inscope).sum()), 1)
             feasible = wrong <= MAX_WRONG and oos_abst >= MIN_OOS_ABSTAIN
             objective = right - 4.0 * wrong - 1.5 * (1.0 - oos_abst) + (1.0 if feasible else 0.0)
             if best is None or objective > best[0] + 1e-9:

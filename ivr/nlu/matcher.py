@@ -14,6 +14,7 @@ from ivr.nlu.emergency import detect_emergency
 from ivr.nlu.encoder import Encoder, default_encoder
 from ivr.nlu.index import IntentIndex, Scores
 from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
+from ivr.nlu.oos import OUT_OF_SCOPE, load_oos
 from ivr.nlu.spoken import spoken_form
 from ivr.nlu.types import Candidate, Decision, MatchResult
 
@@ -63,17 +64,23 @@ def decide(
     return Decision.ANSWER, top.intent
 
 
-def index_texts(kb: KnowledgeBase) -> tuple[list[str], list[int], list[str]]:
-    """Intent ids, and for every utterance (both languages) its intent position and text."""
-    ids = sorted(kb.intents)
+def index_rows(kb: KnowledgeBase) -> tuple[list[str], list[int], list[str], list[str]]:
+    """Intent ids (the out-of-scope pseudo-intent last), and per example: its intent position, text, language."""
+    ids = [*sorted(kb.intents), OUT_OF_SCOPE]
     labels: list[int] = []
     texts: list[str] = []
-    for pos, iid in enumerate(ids):
+    langs: list[str] = []
+    for pos, iid in enumerate(ids[:-1]):
         for lang in LANGS:
             for text in kb.intents[iid].utterances.get(lang, ()):
                 labels.append(pos)
                 texts.append(text)
-    return ids, labels, texts
+                langs.append(lang)
+    for lang, text in load_oos():
+        labels.append(len(ids) - 1)
+        texts.append(text)
+        langs.append(lang)
+    return ids, labels, texts, langs
 
 
 _INDEX_CACHE: dict[tuple[str, int], IntentIndex] = {}
@@ -87,7 +94,7 @@ def build_index(kb: KnowledgeBase, encoder: Encoder) -> IntentIndex:
         cached = _INDEX_CACHE.get(key)
     if cached is not None:
         return cached
-    ids, labels, texts = index_texts(kb)
+    ids, labels, texts, _ = index_rows(kb)
     index = IntentIndex(ids, labels, texts, encoder.encode(texts))
     with _CACHE_LOCK:
         if len(_INDEX_CACHE) > 4:
@@ -118,9 +125,13 @@ class HybridMatcher:
         alarm = detect_emergency(text) is not None
         text = spoken_form(text, lang)
         combined = self.scores(text, lang).combined(self.calibration.weights)
-        order = np.argsort(-combined)[:TOP_CANDIDATES]
-        ranked = tuple(Candidate(self.index.intents[i], round(float(combined[i]), 4)) for i in order)
+        order = [int(i) for i in np.argsort(-combined)]
+        out_of_scope = self.index.intents[order[0]] == OUT_OF_SCOPE
+        real = [i for i in order if self.index.intents[i] != OUT_OF_SCOPE][:TOP_CANDIDATES]
+        ranked = tuple(Candidate(self.index.intents[i], round(float(combined[i]), 4)) for i in real)
         decision, intent = decide(ranked, th, alarm=alarm, emergency_ids=self.emergency_ids)
+        if out_of_scope and decision is not Decision.EMERGENCY:
+            decision, intent = Decision.ABSTAIN, None  # nearer a known out-of-scope question than any intent
         score = ranked[0].score if ranked else 0.0
         if decision is Decision.EMERGENCY:
             score = max(score, 1.0 if alarm else score)
