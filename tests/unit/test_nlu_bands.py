@@ -65,3 +65,12 @@ def test_trade_off_rows_show_more_turns_for_deeper_bands() -> None:
     turns = [row["turns_added"] for row in sorted(rows, key=lambda row: -row["confirm"])]
     assert turns == sorted(turns) and turns[-1] > turns[0]
     assert len({row["wrong"] for row in rows}) == 1
+
+
+def test_questions_nearest_the_out_of_scope_examples_are_never_answered_nor_confirmed() -> None:
+    r = _questions()
+    blocked = np.zeros(len(r.s1), dtype=bool)
+    blocked[::3] = True
+    o = outcome(Ranked(r.expected, r.top, r.second, r.s1, r.s2, blocked), Bands(0.6, 0.4, 0.0))
+    assert not (o.answered | o.confirmed | o.clarified)[blocked].any()
+    assert o.abstained[blocked].all()

@@ -61,3 +61,18 @@ def test_different_words_do_not(a: str, b: str) -> None:
 def test_keys_fold_spelling_variants_together() -> None:
     assert phonetic_key("poubelles") == phonetic_key("poubel")
     assert phonetic_key("crèche") == phonetic_key("creche")
+
+
+def test_a_misheard_keyword_still_counts_for_its_intent() -> None:
+    """The keyword signal of the index: "lacteurs" is not a knowledge word, but sounds like "électeurs"."""
+    import numpy as np
+
+    from ivr.nlu.index import IntentIndex, Weights
+
+    texts = ["inscription sur les listes électorales", "ma carte d'électeurs", "horaires de la piscine"]
+    vectors = np.eye(3, dtype=np.float32)
+    index = IntentIndex(["voter_registration", "swimming_pool"], [0, 0, 1], texts, vectors)
+    heard = index.score("ma carte des lacteurs", np.zeros(3, dtype=np.float32), Weights(), "fr")
+    assert heard.keywords[0] > heard.keywords[1]
+    english = index.score("ma carte des lacteurs", np.zeros(3, dtype=np.float32), Weights(), "en")
+    assert english.keywords[0] < heard.keywords[0]
