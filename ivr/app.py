@@ -127,6 +127,7 @@ class Bot:
     web: Any = None
     ami: Any = None
     kbsync: Any = None
+    store_writer: Any = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     looplag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
     """Event-loop lag (max, p99) of this process: ``bot.looplag.snapshot()``, also in ``ivr status --json``."""

@@ -19,7 +19,7 @@ from ivr.store.callers import CallerKeys, CallerMemory, CallerMemoryRepository
 from ivr.store.calls import CallRepository
 from ivr.store.db import Database, migrate
 from ivr.store.retention import purge_expired
-from ivr.store.sink import StoreSink
+from ivr.store.writer import StoreWriter
 from ivr.telephony.ami import AmiClient
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,14 @@ async def attach_side_services(bot: Any) -> StoredActions:
     bot.closers.append(db.close)
     bot.db = db
     keys = CallerKeys(settings.secrets.caller_key)
-    bot.hub.add_sink(StoreSink(CallRepository(db.sessions, node=settings.cluster.node_name), keys=keys))
+    # calls only enqueue their events; one writer task stores them (closed before the database: closers run
+    # in reverse order)
+    writer = StoreWriter(db.sessions, clock=clock, node=settings.cluster.node_name,
+                         keys=keys)
+    writer.start()
+    bot.closers.append(writer.aclose)
+    bot.store_writer = writer
+    bot.hub.add_sink(writer)
 
     gateway = make_gateway(settings.sms)
     sec = settings.security

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,23 @@ async def place_call(
     seconds: float = 12.0,
     dtmf: list[tuple[float, str]] | None = None,
     hangup_at: float | None = None,
+    hangup_on: asyncio.Event | None = None,
     number: str | None = None,
 ) -> CallResult:
     """One call from the trunk side (127.0.0.2)."""
-    call = ProbeCall(settings, workdir, segments=segments, seconds=seconds, dtmf=dtmf, hangup_at=hangup_at)
+    call = ProbeCall(settings, workdir, segments=segments, seconds=seconds, dtmf=dtmf, hangup_at=hangup_at,
+                     hangup_on=hangup_on)
     return await call.run(number or settings.asterisk.did)
+
+
+async def until(predicate: Callable[[], bool], timeout: float, what: str, step: float = 0.05) -> None:
+    """Wait until ``predicate()`` holds (a condition, never a fixed sleep), failing after ``timeout`` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        await asyncio.sleep(step)
 
 
 def kinds(events: list[CallEvent]) -> list[str]:

@@ -43,10 +43,13 @@ def build_timeline(segments: list[tuple[float, Path | bytes]], total_s: float, p
 
 def voiced_seconds(path: Path, threshold: float = 300.0) -> tuple[float, float]:
     """(duration, seconds of 20 ms frames whose RMS exceeds ``threshold``) of a wav."""
-    with wave.open(str(path)) as w:
-        rate = w.getframerate()
-        channels = w.getnchannels()
-        raw = w.readframes(w.getnframes())
+    try:
+        with wave.open(str(path)) as w:
+            rate = w.getframerate()
+            channels = w.getnchannels()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError):  # still being written: the header is not complete yet
+        rate, channels, raw = UA_RATE, 1, b""
     if not raw:
         # a phone killed before closing its recording leaves a header that says "0 frames": read what is there
         raw = path.read_bytes()[44:]
@@ -86,6 +89,7 @@ class ProbeCall:
         delay: float = 0.0,
         dtmf: list[tuple[float, str]] | None = None,
         hangup_at: float | None = None,
+        hangup_on: asyncio.Event | None = None,
         sip_host: str = "127.0.0.2",
     ) -> None:
         self.settings = settings
@@ -93,6 +97,8 @@ class ProbeCall:
         self.seconds = seconds
         self.dtmf = dtmf or []
         self.hangup_at = hangup_at
+        self.hangup_on = hangup_on
+        """Hang up as soon as this is set (tests waiting on what happened, not on a fixed duration)."""
         self.sip_host = sip_host
         segs = list(segments or [])
         if wav is not None:
@@ -124,6 +130,13 @@ class ProbeCall:
             result.heard_seconds, result.heard_voiced_seconds = voiced_seconds(heard)
         return result
 
+    def heard_so_far(self) -> float:
+        """Voiced seconds the phone has heard up to now (its recording grows while the call runs)."""
+        heard = self.ua.recordings()[0] if self.ua is not None else None
+        if heard is None or heard.stat().st_size <= 44:
+            return 0.0
+        return voiced_seconds(heard)[1]
+
     async def _script(self, ua: BaresipUA, t0: float) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -133,7 +146,7 @@ class ProbeCall:
             elapsed = loop.time() - start
             if any(e.type == "CALL_CLOSED" for e in ua.events):
                 return
-            if elapsed >= end_at:
+            if elapsed >= end_at or (self.hangup_on is not None and self.hangup_on.is_set()):
                 await ua.hangup()
                 with contextlib.suppress(TelephonyError):
                     await ua.wait_event("CALL_CLOSED", timeout=3)

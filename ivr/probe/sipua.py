@@ -114,6 +114,10 @@ class BaresipUA:
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
             "sip_trans_def udp",
             "call_max_calls 4",
+            # no jitter buffer: Asterisk's native RTP bridge hands the caller the agent's packets with the
+            # agent's sequence numbers; when they restart lower, baresip 1.0's buffer drops every one as
+            # "too late" (ETIMEDOUT) and the phone hears nothing. Loopback has no jitter to absorb.
+            "jitter_buffer_delay 0-0",
         ]
         if c.record:
             lines.append("module sndfile.so")

@@ -42,38 +42,69 @@ def unavailable_reason() -> str | None:
     return None
 
 
+class TempCluster:
+    """A private cluster in a temporary directory; ``stop``/``start`` let fault tests restart it."""
+
+    def __init__(self) -> None:
+        reason = unavailable_reason()
+        if reason:
+            raise StoreError(reason, retryable=False)
+        initdb, pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
+        assert initdb and pg_ctl
+        self._pg_ctl = pg_ctl
+        self.root = Path(tempfile.mkdtemp(prefix="ivr-pg-"))
+        self.data = self.root / "data"
+        self._prefix: list[str] = []
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.root, pw.pw_uid, pw.pw_gid)
+            self._prefix = ["runuser", "-u", "postgres", "--"]
+        self.port = _free_port()
+        self.url = f"postgresql+asyncpg://ivr@127.0.0.1:{self.port}/postgres"
+        """An admin URL (trust authentication on loopback)."""
+        try:
+            subprocess.run([*self._prefix, initdb, "-D", str(self.data), "-A", "trust", "-U", "ivr", "-E", "UTF8",
+                            "--no-sync"], check=True, capture_output=True, timeout=60)
+        except subprocess.CalledProcessError as exc:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise StoreError(f"initdb failed: {exc.stderr.decode(errors='replace')[-500:]}") from exc
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c full_page_writes=off"
+        try:
+            subprocess.run([*self._prefix, self._pg_ctl, "-D", str(self.data), "-o", opts, "-l",
+                            str(self.root / "log"), "-w", "start"], check=True, capture_output=True, timeout=60)
+        except subprocess.CalledProcessError as exc:
+            raise StoreError(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')[-500:]}") from exc
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server (``immediate``: like a crash, every connection cut)."""
+        subprocess.run([*self._prefix, self._pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"],
+                       capture_output=True, timeout=60, check=False)
+
+    def remove(self) -> None:
+        """Stop and delete the cluster."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def temp_cluster() -> Iterator[TempCluster]:
+    """A started private cluster on a free loopback port, removed afterwards."""
+    cluster = TempCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 @contextlib.contextmanager
 def temp_postgres() -> Iterator[str]:
     """Start a private cluster on a free loopback port; yield an admin ``postgresql+asyncpg`` URL."""
-    reason = unavailable_reason()
-    if reason:
-        raise StoreError(reason, retryable=False)
-    initdb, pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
-    assert initdb and pg_ctl
-    root = Path(tempfile.mkdtemp(prefix="ivr-pg-"))
-    data = root / "data"
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        os.chown(root, pw.pw_uid, pw.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    run = {"check": True, "capture_output": True, "timeout": 60}
-    try:
-        subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "ivr", "-E", "UTF8",
-                        "--no-sync"], **run)  # type: ignore[call-overload]
-        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
-                       **run)  # type: ignore[call-overload]
-    except subprocess.CalledProcessError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        raise StoreError(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')[-500:]}") from exc
-    try:
-        yield f"postgresql+asyncpg://ivr@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True, timeout=60, check=False)
-        shutil.rmtree(root, ignore_errors=True)
+    with temp_cluster() as cluster:
+        yield cluster.url
 
 
 async def create_database(admin_url: str, name: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from ivr.audio.frame import AudioFrame
-from ivr.clock import SystemClock
+from ivr.clock import VirtualClock
 from ivr.playback.player import FRAME_BYTES, Player
 
 
@@ -34,27 +34,43 @@ class CollectingMedia:
 TONE = b"\x10\x27" * (16000 * 2)  # 2 s of a constant non-zero signal
 
 
+async def run_for(clock: VirtualClock, seconds: float, step: float = 0.01) -> None:
+    """Move virtual time forward in small steps, letting every woken task run between steps.
+
+    Pacing is measured in audio time: on the virtual clock a busy machine cannot make the pump late.
+    """
+    for _ in range(round(seconds / step)):
+        clock.advance(step)
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
 async def test_interrupt_stops_within_the_lead_and_drops_the_queue() -> None:
     media = CollectingMedia()
-    player = Player(media, SystemClock(), lead_s=0.06)
+    clock = VirtualClock()
+    player = Player(media, clock, lead_s=0.06)
     task = asyncio.create_task(player.play(TONE, key="answer", interruptible=True))
-    await asyncio.sleep(0.5)
+    await run_for(clock, 0.5)
     assert player.interrupt() is True
     result = await task
+    await run_for(clock, 0.5)
     await player.aclose()
     assert result.completed is False
-    # about 0.5 s + the 60 ms lead was sent, never the remaining 1.5 s
-    assert 0.35 <= media.voiced() * 0.02 <= 0.75
+    # 0.5 s of audio time + the 60 ms lead was sent (one frame of slack for the tick edge), never the rest
+    assert 0.54 <= media.voiced() * 0.02 <= 0.6
     # the line keeps carrying (silent) frames after the stop
     assert media.sent[-1] == b"\x00" * FRAME_BYTES
 
 
 async def test_non_interruptible_prompt_plays_to_the_end() -> None:
     media = CollectingMedia()
-    player = Player(media, SystemClock(), lead_s=0.06)
+    clock = VirtualClock()
+    player = Player(media, clock, lead_s=0.06)
     task = asyncio.create_task(player.play(TONE[: 32000 // 2], key="emergency", interruptible=False))
-    await asyncio.sleep(0.1)
+    await run_for(clock, 0.1)
     assert player.interrupt() is False
+    await run_for(clock, 1.0)
+    assert task.done()
     result = await task
     await player.aclose()
     assert result.completed is True

@@ -1,4 +1,4 @@
-"""The call event stream, published through the real ``EventHub``, lands in the database."""
+"""The call event stream, published through the real ``EventHub``, lands in the database (via the writer)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from ivr.call.events import CallEvents, EventHub
 from ivr.store import CallRepository, Database, StatsRepository
-from ivr.store.sink import StoreSink
+from ivr.store.writer import StoreWriter
 
 
 class Ticker:
@@ -23,7 +23,9 @@ class Ticker:
 async def test_event_stream_becomes_call_turns_and_events(db: Database) -> None:
     calls = CallRepository(db.sessions)
     hub = EventHub()
-    hub.add_sink(StoreSink(calls))
+    writer = StoreWriter(db.sessions)
+    writer.start()
+    hub.add_sink(writer)
     ev = CallEvents("call-42", hub, Ticker())
     await ev.emit("started", number="+33612345678", channel="PJSIP/trunk-0001")
     await ev.emit("say", key="greeting", lang="fr", interruptible=True)
@@ -32,6 +34,7 @@ async def test_event_stream_becomes_call_turns_and_events(db: Database) -> None:
     await ev.emit("intent", intent="passport", decision="answer", score=0.91, text="I need a passport")
     await ev.emit("intent", intent=None, decision="abstain", score=0.2, text="my cat is stuck")
     await ev.emit("transfer", service="etat_civil", summary="Passport; cat", intent="passport")
+    await writer.flush()
 
     detail = await calls.get_call("call-42")
     assert detail.caller_number == "+33612345678" and detail.call.channel_id == "PJSIP/trunk-0001"
@@ -49,16 +52,20 @@ async def test_event_stream_becomes_call_turns_and_events(db: Database) -> None:
     # back from the queue (callback accepted), then the caller hangs up
     await ev.emit("callback", service="etat_civil", not_before="2026-03-02T14:00:00+00:00")
     await ev.emit("hangup", outcome="callback")
+    await writer.flush()
+    await writer.aclose()
     assert (await calls.get_call("call-42")).call.outcome == "callback"
 
 
 async def test_events_of_an_unknown_call_create_it(db: Database) -> None:
     calls = CallRepository(db.sessions)
-    sink = StoreSink(calls)
+    writer = StoreWriter(db.sessions)
+    writer.start()
     hub = EventHub()
-    hub.add_sink(sink)
+    hub.add_sink(writer)
     ev = CallEvents("resumed-1", hub, Ticker())
     await ev.emit("intent", intent="horaires", decision="answer", score=0.8, text="horaires")
     await ev.emit("hangup", outcome="resolved")
+    await writer.aclose()
     [c] = await calls.list_recent()
     assert c.id == "resumed-1" and c.outcome == "resolved" and c.intents == ("horaires",)
