@@ -75,6 +75,7 @@ async def test_stats_after_real_calls(bot, engines, test_settings: Settings, tmp
     await place_call(test_settings, tmp_path / "callback", segments=[(2.0, person)], seconds=20, dtmf=[(15.0, "1")])
     await wait_for_event(bot.hub, "callback", timeout=20, service="accueil")
 
+    await bot.store_writer.flush()  # events are stored by the writer task, a moment after they happen
     after = await stats(test_settings)
     await bot.scheduler.find(("pending",))
     async with bot.db.sessions.begin() as s:  # leave no pending callback to the next tests' scheduler

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from ivr.call.events import CallEvents, EventHub
 from ivr.store import CallRepository, Database, migrate
 from ivr.store.models import CallEventRow, TurnRow
-from ivr.store.pgtemp import TempCluster, create_database, temp_cluster, unavailable_reason
 from ivr.store.writer import StoreWriter
+from ivr.testing.pgtemp import TempCluster, create_database, temp_cluster, unavailable_reason
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CALLS = 24

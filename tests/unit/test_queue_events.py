@@ -11,7 +11,7 @@ from ivr.call.queue_events import QueueRecorder, queue_record
 from ivr.clock import VirtualClock
 from ivr.store import CallRepository, Database, migrate
 from ivr.store.figures_query import FiguresRepository, Period
-from ivr.store.sink import StoreSink
+from ivr.store.writer import StoreWriter
 from ivr.telephony.ami import AmiClient
 from ivr.telephony.ami_events import AgentConnect, QueueCallerAbandon, QueueCallerJoin
 from ivr.testing.ami_fake import FakeAmiServer, FakeQueue
@@ -44,7 +44,9 @@ async def test_queue_outcomes_reach_the_figures(tmp_path: Path) -> None:
         waited = await calls.create_call(started_at=T0, channel_id="1700000000.5")
         answered = await calls.create_call(started_at=T0, channel_id="1700000000.9")
         hub = EventHub()
-        hub.add_sink(StoreSink(calls))
+        writer = StoreWriter(db.sessions)
+        writer.start()
+        hub.add_sink(writer)
         seen: asyncio.Queue[CallEvent] = asyncio.Queue()
 
         async def watch() -> None:
@@ -74,6 +76,7 @@ async def test_queue_outcomes_reach_the_figures(tmp_path: Path) -> None:
             task.cancel()
             watcher.cancel()
             await ami.close()
+            await writer.aclose()
         assert (await calls.get_call(waited)).call.outcome == "abandoned"
         repo = FiguresRepository(db.sessions, reception="accueil", promise=timedelta(hours=4))
         figures = (await repo.figures(Period(T0 - timedelta(hours=1), T0 + timedelta(hours=1)), clock.now())).as_dict()
