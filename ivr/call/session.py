@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 from ivr.audio.frame import AudioFrame
 from ivr.call.deadline import Late, within
 from ivr.call.events import CallEvents
+from ivr.call.inbox import Inbox
 from ivr.call.services import BotServices
 from ivr.call.state import CallState, CallStateMachine
 from ivr.dialog import actions as act
@@ -20,6 +22,7 @@ from ivr.dialog import events as dev
 from ivr.errors import AriError, AriNotFound, IvrError
 from ivr.logctx import call_id_var
 from ivr.playback.player import Player
+from ivr.telephony.audiosocket import AudioSocketError
 from ivr.telephony.media import MediaConnection
 from ivr.vad.events import NoInput, SpeechEnded, SpeechPaused, SpeechResumed, SpeechStarted
 from ivr.vad.offload import FRAMES_PER_HOP, probabilities
@@ -74,7 +77,8 @@ class CallSession:
         self.outcome: str | None = None
         self._resume = resume
         self._connect_media = connect_media
-        self._inbox: asyncio.Queue[Input] = asyncio.Queue()
+        self._inbox: Inbox[Input] = Inbox()
+        self._media_error: AudioSocketError | None = None
         self._player: Player | None = None
         self._segmenter = Segmenter(services.settings.vad)
         self._detector = services.new_detector()
@@ -83,10 +87,11 @@ class CallSession:
         self._listening = False
         self._hung_up = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self.barge_ins: list[float] = []
+        self.barge_ins: collections.deque[float] = collections.deque(maxlen=100)
         """Seconds from speech onset (audio time) to the prompt being stopped, per barge-in."""
-        self.inbound_energy: list[tuple[float, float]] = []
-        """(audio time, RMS) per 20 ms frame of caller audio: tests line it up with what was sent."""
+        self.inbound_energy: collections.deque[tuple[float, float]] = collections.deque(maxlen=6000)
+        """(audio time, RMS) per 20 ms frame of caller audio, the last 2 minutes: tests line it up with what was
+        sent."""
 
     # --- inputs from the router ---------------------------------------------------------------------
 
@@ -94,14 +99,14 @@ class CallSession:
         """A keypad digit: stops an interruptible prompt at once, then goes to the dialog."""
         if self._player is not None:
             self._player.interrupt()
-        self._inbox.put_nowait(dev.Dtmf(digit))
+        self._inbox.put(dev.Dtmf(digit))
 
     def on_hangup(self) -> None:
         """The caller hung up (or the channel left Stasis)."""
         self._hung_up = True
         if self._player is not None:
             self._player.stop()
-        self._inbox.put_nowait(_Hangup())
+        self._inbox.put(_Hangup(), essential=True)
 
     # --- main ---------------------------------------------------------------------------------------
 
@@ -184,6 +189,8 @@ class CallSession:
                 listen = act.Listen(timeout_s=self.s.settings.vad.no_input_s)
             inp = await self._next_input(listen)
             if isinstance(inp, _Hangup):
+                if self._media_error is not None and not self._hung_up:
+                    raise self._media_error  # the caller is still there: a person takes over
                 self.outcome = self.outcome or "abandoned"
                 return
             actions = await self._to_dialog(inp)
@@ -323,15 +330,21 @@ class CallSession:
 
     async def _read_media(self, media: MediaConnection) -> None:
         batch: list[AudioFrame] = []
-        async for frame in media.frames():
-            self.inbound_energy.append((frame.timestamp, frame.rms()))
-            batch.append(frame)
-            if len(batch) < FRAMES_PER_HOP:
-                continue
-            frames, batch = batch, []
-            for f, prob in zip(frames, await probabilities(self._detector, frames), strict=True):
-                for ev in self._segmenter.process(f, prob):
-                    await self._on_vad(ev, f)
+        try:
+            async for frame in media.frames():
+                self.inbound_energy.append((frame.timestamp, frame.rms()))
+                batch.append(frame)
+                if len(batch) < FRAMES_PER_HOP:
+                    continue
+                frames, batch = batch, []
+                for f, prob in zip(frames, await probabilities(self._detector, frames), strict=True):
+                    for ev in self._segmenter.process(f, prob):
+                        await self._on_vad(ev, f)
+        except AudioSocketError as exc:
+            log.error("media path broken: %s", exc.message)
+            self._media_error = exc
+            self._inbox.put(_Hangup(), essential=True)
+            return
         self.on_hangup()
 
     async def _on_vad(self, ev: object, frame: AudioFrame) -> None:
@@ -358,7 +371,7 @@ class CallSession:
             pending.add_done_callback(self._tasks.discard)
         elif isinstance(ev, NoInput) and self._listening and not self._tasks:
             # silence while an utterance is still being recognised is not "no input"
-            self._inbox.put_nowait(dev.NoInput())
+            self._inbox.put(dev.NoInput())
 
     async def _deliver(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> None:
         ended = self.s.clock.monotonic()
@@ -373,10 +386,10 @@ class CallSession:
         if isinstance(utt, Late):
             await self.events.emit("asr_late", after_s=utt.after_s)
             if self._listening:
-                self._inbox.put_nowait(dev.RecognitionLate())
+                self._inbox.put(dev.RecognitionLate(), essential=True)
             return
         if utt.text.strip():
-            self._inbox.put_nowait(replace(utt, wait_s=self.s.clock.monotonic() - ended))
+            self._inbox.put(replace(utt, wait_s=self.s.clock.monotonic() - ended), essential=True)
         elif self._listening:
             self._segmenter.arm_no_input()  # nothing understood: the silence clock starts again
 

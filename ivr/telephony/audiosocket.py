@@ -15,19 +15,23 @@ from collections.abc import AsyncIterator
 
 from ivr.audio.frame import INTERNAL_RATE, AudioFrame
 from ivr.errors import TelephonyError
+from ivr.telephony.framecheck import (
+    AUDIO_RATES,
+    KIND_ERROR,
+    KIND_HANGUP,
+    KIND_SLIN16,
+    KIND_UUID,
+    FrameCheck,
+    Verdict,
+)
 
 log = logging.getLogger(__name__)
 
-KIND_HANGUP = 0x00
-KIND_UUID = 0x01
-KIND_DTMF = 0x03
-KIND_SLIN16 = 0x12
-KIND_ERROR = 0xFF
 FRAME_BYTES = 640  # 20 ms at 16 kHz
 
 
 class AudioSocketError(TelephonyError):
-    """Malformed AudioSocket stream."""
+    """Malformed AudioSocket stream (the call goes to a person)."""
 
     code = "audiosocket"
     retryable = False
@@ -58,6 +62,7 @@ class AudioSocketConnection:
         self._closed = False
         self._pending = b""
         self._t = 0.0
+        self.check = FrameCheck()
 
     @property
     def closed(self) -> bool:
@@ -65,23 +70,33 @@ class AudioSocketConnection:
         return self._closed
 
     async def frames(self) -> AsyncIterator[AudioFrame]:
-        """Caller audio frames until hang-up or EOF."""
-        while not self._closed:
-            try:
-                kind, payload = await read_frame(self._reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                break
-            if kind == KIND_SLIN16 or kind == 0x10:
-                rate = INTERNAL_RATE if kind == KIND_SLIN16 else 8000
-                frame = AudioFrame(payload, rate=rate, timestamp=self._t)
-                self._t += frame.duration
-                yield frame
-            elif kind == KIND_HANGUP:
-                break
-            elif kind == KIND_ERROR:
-                log.warning("AudioSocket error frame from Asterisk")
-                break
-        await self.aclose()
+        """Caller audio frames until hang-up or EOF; malformed frames are dropped.
+
+        Raises :class:`AudioSocketError` when too many malformed frames come in a row (the caller must not be
+        left in silence: the session sends the call to a person).
+        """
+        try:
+            while not self._closed:
+                try:
+                    kind, payload = await read_frame(self._reader)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    break
+                verdict = self.check.check(kind, payload)
+                if verdict is Verdict.AUDIO:
+                    frame = AudioFrame(payload, rate=AUDIO_RATES.get(kind, INTERNAL_RATE), timestamp=self._t)
+                    self._t += frame.duration
+                    yield frame
+                elif verdict is Verdict.END:
+                    if kind == KIND_ERROR:
+                        log.warning("AudioSocket error frame from Asterisk")
+                    break
+                elif verdict is Verdict.DROP:
+                    log.warning("malformed AudioSocket frame dropped (type 0x%02x, %d bytes)", kind, len(payload))
+                elif verdict is Verdict.BROKEN:
+                    raise AudioSocketError(
+                        f"{self.check.in_a_row} malformed AudioSocket frames in a row (last type 0x{kind:02x})")
+        finally:
+            await self.aclose()
 
     async def send(self, pcm: bytes) -> None:
         """Send PCM16 16 kHz audio in 20 ms frames (a trailing partial frame waits for more)."""
