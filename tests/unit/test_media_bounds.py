@@ -1,5 +1,7 @@
-"""Issue 11 item 12: malformed AudioSocket frames are dropped (a run of them means a person takes the call),
-and a call's inbox is bounded (a keypad flood cannot grow it), without losing the hang-up."""
+"""Malformed AudioSocket frames are dropped; a call's inbox is bounded without losing the hang-up.
+
+Issue 11 item 12: a run of malformed frames means a person takes the call; a keypad flood cannot grow the inbox.
+"""
 
 from __future__ import annotations
 
