@@ -41,8 +41,8 @@ def build_timeline(segments: list[tuple[float, Path | bytes]], total_s: float, p
     write_wav(path, buf.tobytes(), rate=UA_RATE)
 
 
-def voiced_seconds(path: Path, threshold: float = 300.0) -> tuple[float, float]:
-    """(duration, seconds of 20 ms frames whose RMS exceeds ``threshold``) of a wav."""
+def _frames(path: Path) -> tuple[int, np.ndarray]:
+    """(rate, 20 ms frames as rows of float samples) of a wav, even one still being written."""
     try:
         with wave.open(str(path)) as w:
             rate = w.getframerate()
@@ -57,9 +57,30 @@ def voiced_seconds(path: Path, threshold: float = 300.0) -> tuple[float, float]:
     if channels > 1:
         a = a[::channels]
     n = rate // 50
-    frames = a[: len(a) // n * n].reshape(-1, n) if len(a) >= n else np.zeros((0, n))
+    return rate, (a[: len(a) // n * n].reshape(-1, n) if len(a) >= n else np.zeros((0, n)))
+
+
+def voiced_seconds(path: Path, threshold: float = 300.0) -> tuple[float, float]:
+    """(duration, seconds of 20 ms frames whose RMS exceeds ``threshold``) of a wav."""
+    _rate, frames = _frames(path)
     rms = np.sqrt((frames**2).mean(axis=1)) if len(frames) else np.zeros(0)
-    return len(a) / rate, float((rms > threshold).sum()) * 0.02
+    return len(frames) * 0.02, float((rms > threshold).sum()) * 0.02
+
+
+def tone_seconds(path: Path, freq: float, threshold: float = 300.0) -> float:
+    """Seconds of 20 ms frames carrying mostly a steady tone at ``freq`` (an agent phone's test voice).
+
+    Tells a person's leg apart from ringback and music on hold, which are also "voiced".
+    """
+    rate, frames = _frames(path)
+    if not len(frames):
+        return 0.0
+    spectrum = np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), axis=1)) ** 2
+    bins = np.fft.rfftfreq(frames.shape[1], 1 / rate)
+    near = np.abs(bins - freq) <= 75
+    share = spectrum[:, near].sum(axis=1) / np.maximum(spectrum.sum(axis=1), 1e-9)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    return float(((share > 0.6) & (rms > threshold)).sum()) * 0.02
 
 
 @dataclass
@@ -130,12 +151,12 @@ class ProbeCall:
             result.heard_seconds, result.heard_voiced_seconds = voiced_seconds(heard)
         return result
 
-    def heard_so_far(self) -> float:
-        """Voiced seconds the phone has heard up to now (its recording grows while the call runs)."""
+    def heard_so_far(self, tone: float | None = None) -> float:
+        """Voiced seconds (or seconds of a ``tone`` in Hz) the phone has heard up to now (the recording grows)."""
         heard = self.ua.recordings()[0] if self.ua is not None else None
         if heard is None or heard.stat().st_size <= 44:
             return 0.0
-        return voiced_seconds(heard)[1]
+        return tone_seconds(heard, tone) if tone else voiced_seconds(heard)[1]
 
     async def _script(self, ua: BaresipUA, t0: float) -> None:
         loop = asyncio.get_running_loop()

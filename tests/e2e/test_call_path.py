@@ -11,10 +11,11 @@ from callhelpers import kinds, place_call, until, wait_for_event
 from conftest import agent_phone
 
 from ivr.audio.wav import read_wav
-from ivr.probe.call import ProbeCall
+from ivr.probe.call import ProbeCall, tone_seconds
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
+AGENT_TONE_HZ = 700.0  # conftest.write_tone
 HELLO = Path("/usr/share/asterisk/sounds/fr/vm-intro.wav")
 
 
@@ -104,9 +105,9 @@ async def test_without_the_bot_calls_reach_a_human(asterisk, test_settings, tmp_
         call = asyncio.create_task(caller.run(test_settings.asterisk.did))
         # auto-answer: baresip reports the answered call
         await agent.wait_event("CALL_ESTABLISHED", timeout=30)
-        # the agent's phone sends a tone: the caller hears a human leg, not silence
-        await until(lambda: caller.heard_so_far() > 1.0, 30, "the caller hearing the agent")
+        # the agent's phone sends a 700 Hz tone: the caller hears the human leg (not silence, not ringback)
+        await until(lambda: caller.heard_so_far(tone=AGENT_TONE_HZ) > 1.0, 30, "the caller hearing the agent")
         enough.set()
         result = await call
     assert result.established
-    assert result.heard_voiced_seconds > 1.0
+    assert result.heard is not None and tone_seconds(result.heard, AGENT_TONE_HZ) > 1.0
