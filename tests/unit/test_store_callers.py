@@ -15,7 +15,7 @@ from ivr.config import load_settings
 from ivr.store import CallRepository, Database, purge_expired
 from ivr.store.callers import CallerKeys, CallerMemoryRepository
 from ivr.store.models import CallbackRow, CallRow
-from ivr.store.sink import StoreSink
+from ivr.store.writer import StoreWriter
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 KEYS = CallerKeys("s3cret")
@@ -29,13 +29,15 @@ def test_the_key_is_keyed_and_ignores_the_number_format() -> None:
     assert "612345678" not in (KEYS.key("0612345678") or "")
 
 
-async def started(sink: StoreSink, call_id: str, at: datetime, number: str | None) -> None:
-    await sink(CallEvent(call_id, 1, at, "started", {"number": number, "channel": "c"}))
+async def started(writer: StoreWriter, call_id: str, at: datetime, number: str | None) -> None:
+    await writer(CallEvent(call_id, 1, at, "started", {"number": number, "channel": "c"}))
+    await writer.flush()
 
 
 async def test_pending_callback_and_recent_topic_by_key(db: Database) -> None:
     calls = CallRepository(db.sessions)
-    sink = StoreSink(calls, keys=KEYS)
+    sink = StoreWriter(db.sessions, keys=KEYS)
+    sink.start()
     await started(sink, "old", T0 - timedelta(hours=50), "0612345678")
     await calls.add_turn("old", at=T0 - timedelta(hours=50), speaker="caller", text="cantine", intent="canteen",
                          decision="answer")
@@ -46,6 +48,7 @@ async def test_pending_callback_and_recent_topic_by_key(db: Database) -> None:
                          decision="abstain")
     await started(sink, "other", T0 - timedelta(hours=1), "0699999999")
     await started(sink, "now", T0, "0612345678")
+    await sink.aclose()
     stored = await calls.get_call("now")
     assert stored.caller_number == "0612345678"
     memory = CallerMemoryRepository(db.sessions, retention_days=90)
