@@ -381,7 +381,7 @@ class CallSession:
             # a failed recognition is handled like a late one: the caller hears a re-prompt, not silence
             await self.events.emit("error", code=exc.code, stage="asr")
             if self._listening:
-                self._inbox.put_nowait(dev.RecognitionLate())
+                self._inbox.put(dev.RecognitionLate(), essential=True)
             return
         if isinstance(utt, Late):
             await self.events.emit("asr_late", after_s=utt.after_s)
