@@ -5,10 +5,10 @@ Pure: ``(knowledge base, match result) -> ChatReply``; the route only runs the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ivr.dialog.labels import intent_label
-from ivr.nlu.model import IntentKind, KnowledgeBase
+from ivr.nlu.model import Intent, IntentKind, KnowledgeBase
 from ivr.nlu.types import Decision, MatchResult
 
 MAX_CHAT_TEXT = 500
@@ -26,6 +26,8 @@ ABSTAIN_TEXT = {
           "call you back.",
 }
 CLARIFY_TEXT = {"fr": "Votre question concerne-t-elle {a} ou {b} ?", "en": "Is your question about {a} or {b}?"}
+CONFIRM_TEXT = {"fr": "Si votre question concerne {a} :", "en": "If your question is about {a}:"}
+"""The chat cannot ask "is that right?" and wait as the phone does: it answers, saying what it understood."""
 HUMAN_TEXT = {
     "fr": "Un agent peut vous rappeler : laissez votre nom et votre numéro ci-dessous.",
     "en": "An agent can call you back: leave your name and number below.",
@@ -61,8 +63,16 @@ def chat_reply(kb: KnowledgeBase, result: MatchResult, reception: str = "accueil
         a, b = (c.intent for c in result.candidates[:2])
         text = CLARIFY_TEXT[lang].format(a=intent_label(a, lang), b=intent_label(b, lang))
         return ChatReply(Decision.CLARIFY.value, None, text, choices=(a, b))
-    if result.decision is not Decision.ANSWER or intent is None:
+    if result.decision not in (Decision.ANSWER, Decision.CONFIRM) or intent is None:
         return ChatReply(Decision.ABSTAIN.value, None, ABSTAIN_TEXT[lang], offer_callback=True, service=reception)
+    reply = _answer(intent, lang)
+    if result.decision is Decision.CONFIRM and intent.kind is not IntentKind.DIALOG:
+        hedge = CONFIRM_TEXT[lang].format(a=intent_label(intent.id, lang))
+        return replace(reply, decision=Decision.CONFIRM.value, answer=f"{hedge} {reply.answer}")
+    return reply
+
+
+def _answer(intent: Intent, lang: str) -> ChatReply:
     answer = intent.answers.get(lang) or intent.answers["fr"]
     if intent.kind is IntentKind.DIALOG:
         return ChatReply(Decision.ANSWER.value, intent.id, answer.chat or DIALOG_TEXT[lang])
