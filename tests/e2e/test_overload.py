@@ -1,4 +1,4 @@
-"""Issue 9: more simultaneous real calls than the bot's (deliberately small) capacity.
+"""Issue 9: more simultaneous real calls than the bot's (deliberately small) capacity, and late recognition.
 
 Every call ends in a defined outcome: answered by the bot, queued for a person after a short recorded
 message, or a callback stored. None is silent, none is dropped. Real Asterisk, real SIP calls from
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from callhelpers import place_call, wait_for_event
+from callhelpers import place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, running_bot
 
 from ivr.config import OverloadSettings, Settings
@@ -93,3 +93,22 @@ async def test_overflow_offers_a_callback_on_key_1(
         assert result.established
         assert result.heard_voiced_seconds > 2.0  # the offer, then the confirmation
         assert not [e for e in bot.hub.history if e.kind == "say"]  # the bot itself never spoke
+
+
+async def test_recognition_past_its_deadline_is_never_silence(
+    asterisk: Any, engines: Any, test_settings: Settings, tmp_path: Path
+) -> None:
+    # a deadline no recogniser meets: each turn is late; the caller hears a re-prompt, then goes to a person
+    settings = replace(test_settings, asr=replace(test_settings.asr, deadline_s=0.001))
+    q = await synth_wav(engines, "Je voudrais refaire mon passeport.", "fr", tmp_path / "q.wav")
+    async with running_bot(settings, engines, OPEN_TIME) as bot:
+        call = asyncio.ensure_future(place_call(settings, tmp_path / "late", segments=[(2.0, q), (13.0, q)],
+                                                seconds=22))
+        first = await wait_for_event(bot.hub, "asr_late", timeout=40)
+        reprompt = await wait_for_event(bot.hub, "say", timeout=20, key="asr_late")
+        assert reprompt.seq > first.seq
+        transfer = await wait_for_event(bot.hub, "transfer", timeout=40, service="accueil")
+        await call
+        late = [e for e in bot.hub.history if e.kind == "asr_late"]
+        assert len(late) >= 2 and transfer.seq > late[1].seq
+        assert not [e for e in bot.hub.history if e.kind == "transcript"]  # no late text was used
