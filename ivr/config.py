@@ -43,6 +43,11 @@ class AsteriskSettings:
     """The local Asterisk and how the bot reaches it."""
 
     bind: str = "127.0.0.1"
+    """Management address: ARI, AMI and Asterisk's HTTP server listen here (loopback unless you must)."""
+    sip_bind: str = ""
+    """Address of the SIP (UDP) transport facing the carrier and phones; empty means ``bind``."""
+    agent_networks: tuple[str, ...] = ("127.0.0.0/8",)
+    """Networks agents' phones and browsers may register from (PJSIP ``permit`` / ``contact_permit``)."""
     sip_port: int = 5060
     ari_port: int = 8088
     ami_port: int = 5038

@@ -23,6 +23,7 @@ import pytest
 
 from ivr.config import PROJECT_ROOT, Settings
 from ivr.probe.sipua import BaresipUA, UaConfig, free_port
+from ivr.security.sip import endpoint_password
 from ivr.store import Database, migrate
 from ivr.telephony.asterisk.process import AsteriskProcess
 from ivr.testing.lab import isolated_settings
@@ -208,7 +209,7 @@ async def agent_phone(
     a = settings.asterisk
     port = _free_udp(host)
     account = (
-        f"<sip:{name}@{a.bind}:{a.sip_port}>;auth_pass={settings.secrets.agent_password};"
+        f"<sip:{name}@{a.bind}:{a.sip_port}>;auth_pass={endpoint_password(settings.secrets, name)};"
         f"outbound=\"sip:{a.bind}:{a.sip_port}\";regint=60;answermode=auto"
     )
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (test setup, a few bytes)

@@ -181,13 +181,3 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     call_id: Mapped[str | None] = mapped_column(String(36), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
-
-
-class CallAgentRow(Base):
-    """An agent who was connected to a call: what scopes the agent's view of transcripts and live calls."""
-
-    __tablename__ = "call_agents"
-
-    call_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    agent: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime]

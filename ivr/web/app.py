@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ivr.store.audit import AuditLog
 from ivr.store.calls import CallRepository
 from ivr.store.stats import StatsRepository
 from ivr.store.users import UserRepository
@@ -48,6 +49,7 @@ class WebState:
     calls: CallRepository
     stats: StatsRepository
     monitor: QueueMonitor | None
+    audit: AuditLog
     guards: Guards
     secure: bool
     """Mark cookies ``Secure`` (``web.secure_cookies``, or the context's explicit ``secure_cookies``)."""
@@ -132,7 +134,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         ctx=ctx, signer=Signer(ctx.settings.secrets.web_secret), templates=templates,
         users=UserRepository(ctx.sessions), calls=CallRepository(ctx.sessions),
         stats=StatsRepository(ctx.sessions), monitor=monitor,
-        guards=Guards.build(ctx.settings.security, ctx.clock),
+        audit=AuditLog(ctx.sessions), guards=Guards.build(ctx.settings.security, ctx.clock),
         secure=ctx.secure_cookies or secure_cookies(ctx.settings.web),
     )
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.web.max_body_bytes)

@@ -1,6 +1,7 @@
 """The dialplan editor's logic: validate a template draft, diff it, apply it, roll back if Asterisk refuses.
 
-Validation renders the Jinja template with the same context as ``ivr asterisk render`` and checks the
+Validation renders the Jinja template in the sandbox, with the same (secret-free) context as
+``ivr asterisk render``, refuses applications outside the allow-list, and checks the
 result line by line (contexts, ``exten =>`` / ``same =>`` lines, balanced parentheses) and that the inbound
 context ``from-trunk`` still has an extension. Applying writes the template, asks Asterisk to reload, then
 checks ``dialplan show from-trunk``; if the inbound extension is gone the previous template is restored and
@@ -19,6 +20,7 @@ import jinja2
 
 from ivr.config import Settings
 from ivr.errors import TelephonyError
+from ivr.security import dialplan as sandbox
 from ivr.telephony.ami import AmiClient
 from ivr.telephony.asterisk.layout import layout_for
 from ivr.telephony.asterisk.render import template_context
@@ -55,9 +57,18 @@ def template_path(settings: Settings) -> Path:
 
 
 def render(settings: Settings, text: str) -> str:
-    """Render a template draft with the project's template context (raises ``jinja2.TemplateError``)."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    return env.from_string(text).render(**template_context(settings, layout_for(settings)))
+    """Render a draft in the sandbox, with the template context minus its secrets.
+
+    Raises ``jinja2.TemplateError`` (the sandbox's ``SecurityError`` included).
+    """
+    context = sandbox.public_context(template_context(settings, layout_for(settings)))
+    return sandbox.environment().from_string(text).render(**context)
+
+
+def redact(settings: Settings, text: str) -> str:
+    """Asterisk's or the checker's output with every configured secret blanked out."""
+    s = settings.secrets
+    return sandbox.redact(text, (s.ari_password, s.ami_password, s.agent_password, s.web_secret))
 
 
 def _strip_comment(line: str) -> str:
@@ -117,6 +128,8 @@ def check_syntax(rendered: str) -> list[DialplanProblem]:
             app = fields[-1]
             if app.count("(") != app.count(")"):
                 problems.append(DialplanProblem(no, "unbalanced parentheses"))
+            elif why := sandbox.application_problem(app):
+                problems.append(DialplanProblem(no, why))
             seen_exten = True
             continue
         if not _ASSIGN.match(line):

@@ -12,7 +12,11 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from ivr.errors import IvrError
+from ivr.security.sip import endpoint_password
+from ivr.store.audit import AuditEntry
 from ivr.store.calls import CallNotFound
+from ivr.store.records import CallDetail
+from ivr.web import scope
 from ivr.web.app import WebState, render, require, state
 from ivr.web.auth import WebUser
 from ivr.web.queries import previous_calls
@@ -32,10 +36,11 @@ class QueueAction(BaseModel):
 
 
 class SmsIn(BaseModel):
-    """Text the caller of a call."""
+    """Text the caller of a call, from a template (``ivr.web.scope.SMS_TEMPLATES``)."""
 
-    call_id: str
-    text: str = Field(min_length=1, max_length=480)
+    call_id: str = Field(max_length=64)
+    template: str = Field(max_length=32)
+    intent: str | None = Field(default=None, max_length=128)
 
 
 def sip_name(user: WebUser) -> str:
@@ -72,7 +77,7 @@ async def sip_credentials(request: Request, user: Agent) -> Response:
         "ws": f"ws://{a.bind}:{a.ari_port}/ws",
         "uri": f"sip:{sip_name(user)}@{a.bind}",
         "authorization_user": sip_name(user),
-        "password": web.ctx.settings.secrets.agent_password,
+        "password": endpoint_password(web.ctx.settings.secrets, sip_name(user)),
         "display_name": user.name,
         "interface": f"PJSIP/{sip_name(user)}",
     })
@@ -117,6 +122,20 @@ async def queue_action(request: Request, body: QueueAction, user: Agent) -> Resp
     return JSONResponse({"ok": not errors, "errors": errors})
 
 
+async def _scoped_call(web: WebState, user: WebUser, call_id: str, action: str, detail: str = "") -> CallDetail | None:
+    """The call if ``user`` may see it (audited), else ``None`` (answered as unknown, like a missing call)."""
+    try:
+        found = await web.calls.get_call(call_id)
+    except CallNotFound:
+        return None
+    if not scope.may_see(user, agent_queues(web, user), found, web.ctx.clock.now()):
+        log.warning("agent %s refused access to a call outside their scope", user.name)
+        await web.audit.record(AuditEntry(web.ctx.clock.now(), user.name, f"{action}_refused", call_id, detail))
+        return None
+    await web.audit.record(AuditEntry(web.ctx.clock.now(), user.name, action, call_id, detail))
+    return found
+
+
 def _call_json(detail: Any, previous: list[Any]) -> dict[str, Any]:
     call = detail.call
     return {
@@ -135,34 +154,39 @@ def _call_json(detail: Any, previous: list[Any]) -> dict[str, Any]:
     }
 
 
+UNKNOWN = {"error": "appel inconnu"}
+
+
 @router.get("/api/agent/call/{call_id}")
-async def call_file(request: Request, call_id: str, _user: Agent) -> Response:
-    """The call's summary and what the same caller asked before."""
+async def call_file(request: Request, call_id: str, user: Agent) -> Response:
+    """The call's summary and what the same caller asked before (the agent's own calls only)."""
     web = state(request)
-    try:
-        detail = await web.calls.get_call(call_id)
-    except CallNotFound:
-        return JSONResponse({"error": "appel inconnu"}, status_code=404)
+    detail = await _scoped_call(web, user, call_id, "read_call")
+    if detail is None:
+        return JSONResponse(UNKNOWN, status_code=404)
     previous = await previous_calls(web.ctx.sessions, detail.caller_number or "", exclude=call_id)
     return JSONResponse(_call_json(detail, previous))
 
 
 @router.get("/api/agent/lookup")
-async def lookup(request: Request, number: str, _user: Agent) -> Response:
-    """Find the latest call of a caller-id number (when the SIP header is missing)."""
+async def lookup(request: Request, number: str, user: Agent) -> Response:
+    """Find the latest call of a caller-id number (when the SIP header is missing), if the agent's."""
     web = state(request)
-    latest = await previous_calls(web.ctx.sessions, number, limit=1)
-    if not latest:
-        return JSONResponse({"error": "appel inconnu"}, status_code=404)
-    detail = await web.calls.get_call(latest[0].id)
+    latest = await previous_calls(web.ctx.sessions, number[:32], limit=1)
+    detail = await _scoped_call(web, user, latest[0].id, "lookup") if latest else None
+    if detail is None:
+        return JSONResponse(UNKNOWN, status_code=404)
     previous = await previous_calls(web.ctx.sessions, number, exclude=latest[0].id)
     return JSONResponse(_call_json(detail, previous))
 
 
 @router.get("/agent/stream", response_class=EventSourceResponse)
-async def assist(request: Request, call_id: str, _user: Agent) -> AsyncIterator[ServerSentEvent]:
-    """Live assist for one call: transcripts and suggested answers as JSON events."""
+async def assist(request: Request, call_id: str, user: Agent) -> AsyncIterator[ServerSentEvent]:
+    """Live assist for one of the agent's calls: transcripts and suggested answers as JSON events."""
     web = state(request)
+    if await _scoped_call(web, user, call_id, "follow") is None:
+        yield ServerSentEvent(data=UNKNOWN, event="refused", retry=600_000)
+        return
     yield ServerSentEvent(comment="connected", retry=2000)
     async for event in web.ctx.live.subscribe():
         if event.get("call_id") != call_id or event.get("kind") not in ASSIST_KINDS:
@@ -173,19 +197,23 @@ async def assist(request: Request, call_id: str, _user: Agent) -> AsyncIterator[
 
 
 @router.post("/api/agent/sms")
-async def send_sms(request: Request, body: SmsIn, _user: Agent) -> Response:
-    """Queue an SMS to the caller of ``call_id`` (e.g. the suggested answer's link)."""
+async def send_sms(request: Request, body: SmsIn, user: Agent) -> Response:
+    """Queue a template SMS to the caller of one of the agent's calls (e.g. the suggested answer's link)."""
     web = state(request)
     if web.ctx.send_sms is None:
         return JSONResponse({"error": "SMS non configurés"}, status_code=503)
-    try:
-        detail = await web.calls.get_call(body.call_id)
-    except CallNotFound:
-        return JSONResponse({"error": "appel inconnu"}, status_code=404)
+    detail = await _scoped_call(web, user, body.call_id, "sms", f"template={body.template} intent={body.intent}")
+    if detail is None:
+        return JSONResponse(UNKNOWN, status_code=404)
     if not detail.caller_number:
         return JSONResponse({"error": "numéro inconnu"}, status_code=422)
     try:
-        await web.ctx.send_sms(body.call_id, detail.caller_number, body.text)
+        text = scope.sms_text(body.template, web.ctx.knowledge.kb, body.intent, detail.call.lang,
+                              web.ctx.settings.dialog.city_name)
+    except scope.UnknownTemplate as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    try:
+        await web.ctx.send_sms(body.call_id, detail.caller_number, text)
     except IvrError as exc:
         return JSONResponse({"error": exc.message}, status_code=422)
     return JSONResponse({"ok": True})

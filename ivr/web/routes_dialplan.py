@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Annotated
 
@@ -31,6 +32,7 @@ async def validate(request: Request, text: Annotated[str, Form()], _user: Admin)
     settings = state(request).ctx.settings
     current = dialplan.template_path(settings).read_text(encoding="utf-8")
     _, problems = dialplan.validate(settings, text)
+    problems = [dataclasses.replace(p, message=dialplan.redact(settings, p.message)) for p in problems]
     return render(request, "_dialplan_check.html", problems=problems, diff=dialplan.diff(current, text))
 
 
@@ -40,5 +42,6 @@ async def apply(request: Request, text: Annotated[str, Form()], _user: Admin) ->
     ctx = state(request).ctx
     reload = ctx.reload_dialplan or dialplan.default_reload(ctx.settings, ctx.ami)
     result = await dialplan.apply(ctx.settings, text.replace("\r\n", "\n"), reload, ctx.ami)
+    result = dataclasses.replace(result, output=dialplan.redact(ctx.settings, result.output))
     log.info("dialplan apply: applied=%s rolled_back=%s", result.applied, result.rolled_back)
     return render(request, "_dialplan_result.html", result=result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -164,12 +165,12 @@ async def test_browser_softphone_registers_and_answers_a_real_call(asterisk: Any
         await page.click("#btn-register")
         await page.wait_for_selector("body[data-sip=registered]")
         await page.click("#btn-qlogin")
-        await page.wait_for_function(
-            "document.querySelector('#queue-list li[data-queue=accueil] .qstate').textContent === 'connecté'")
+        # locator waits, not string predicates: the pages' CSP forbids eval
+        await page.locator("#queue-list li[data-queue=accueil] .qstate", has_text=re.compile("^connecté$")).wait_for()
         call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", seconds=14))
         await page.wait_for_selector("#btn-answer:not([disabled])", timeout=25_000)
         await page.click("#btn-answer")
-        await page.wait_for_function("document.querySelector('#call-state').textContent.startsWith('En communication')")
+        await page.locator("#call-state", has_text=re.compile("^En communication")).wait_for()
         SHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SHOTS / "agent-real-call.png"), full_page=True)
         result = await call

