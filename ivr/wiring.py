@@ -168,6 +168,7 @@ async def attach_web(bot: Any) -> None:
         on_publish=on_publish,
         send_sms=send_sms,
         clock=bot.clock,
+        speak=bot.engines.tts.synthesize,
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(ctx), host=settings.web.host, port=settings.web.port, log_level="warning",

@@ -112,6 +112,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         routes_chat,
         routes_dialplan,
         routes_figures,
+        routes_kbform,
         routes_supervisor,
     )
 
@@ -165,7 +166,7 @@ def create_app(ctx: WebContext) -> FastAPI:
             return JSONResponse({"error": str(exc) or "forbidden"}, status_code=403)
         return render(request, "forbidden.html", status=403, message=str(exc))
 
-    for module in (routes_auth, routes_chat, routes_supervisor, routes_figures, routes_admin, routes_dialplan,
-                   routes_agent):
+    for module in (routes_auth, routes_chat, routes_supervisor, routes_figures, routes_kbform, routes_admin,
+                   routes_dialplan, routes_agent):
         app.include_router(module.router)
     return app

@@ -88,6 +88,8 @@ class WebContext:
 
     ``None``: :func:`ivr.web.dialplan.default_reload` (render the templates, AMI ``dialplan reload``)."""
     send_sms: SendSms | None = None
+    speak: Callable[[str, str], Awaitable[bytes]] | None = None
+    """``(text, lang)`` -> 16 kHz PCM in the bot's voice: the knowledge form's "listen" button (hidden if None)."""
     clock: Clock = field(default_factory=SystemClock)
     secure_cookies: bool = False
     """Mark cookies ``Secure`` (when served behind HTTPS)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,18 @@ async def standalone_context(
 
     try:
         yield WebContext(settings=settings, sessions=db.sessions, knowledge=holder, matcher=box,
-                         live=live or NoLiveCalls(), ami=ami, on_publish=on_publish, send_sms=send_sms)
+                         live=live or NoLiveCalls(), ami=ami, on_publish=on_publish, send_sms=send_sms,
+                         speak=_voice(settings))
     finally:
         await db.close()
+
+
+def _voice(settings: Settings) -> Callable[[str, str], Awaitable[bytes]] | None:
+    """The bot's own voice for the knowledge form's "listen" button (None if no engine loads here)."""
+    from ivr.tts.factory import build_tts
+
+    try:
+        return build_tts(settings).synthesize
+    except Exception:
+        log.warning("no text-to-speech engine for the admin's listen button", exc_info=True)
+        return None

@@ -265,3 +265,56 @@ def test_admin_dialplan_validate_shows_diff(page: Any, live_server: LiveServer) 
     assert "from-trunk" in page.inner_text("#dp-result .issues")
     assert "+[from-trunk-broken]" in page.inner_text("#dp-result pre.diff")
     shot(page, "dialplan")
+
+
+def test_admin_creates_an_intent_through_the_form_and_the_next_chat_gets_it(page: Any, live_server: LiveServer) -> None:
+    login(page, live_server, "admin")
+    page.goto(live_server.url + "/admin")
+    page.fill("#new-intent input[name=id]", "media_library")
+    page.click("#new-intent button")
+    page.wait_for_url("**/admin/kb/media_library/form")
+    page.select_option("#f-service", "accueil")
+    page.fill("#f-questions-fr", "où se trouve la médiathèque\nhoraires de la médiathèque municipale\n"
+                                 "je voudrais emprunter des livres à la médiathèque\nla médiathèque est ouverte quand")
+    page.fill("#f-questions-en", "where is the media library\nmedia library opening hours")
+    page.fill("#f-answer-fr-voice", "La médiathèque municipale est derrière la mairie. Pour la joindre : ")
+    page.select_option("#fact-picker", "city_hall_phone")
+    page.click("#f-answer-fr-voice")
+    page.press("#f-answer-fr-voice", "End")
+    page.click("#insert-fact")
+    assert page.input_value("#f-answer-fr-voice").endswith("Pour la joindre : {{city_hall_phone}}")
+    page.fill("#f-answer-fr-chat", "Médiathèque : derrière la mairie, {{city_hall_phone}}.")
+    page.fill("#f-answer-en-voice", "The media library is behind the city hall.")
+    page.fill("#f-answer-en-chat", "The media library is behind the city hall.")
+    # the linter speaks first: a broken link is refused, as in the YAML view
+    page.select_option("#f-offer", "sms")
+    page.click("#check")
+    page.wait_for_selector("#issues li.error")
+    page.select_option("#f-offer", "none")
+    page.click("#check")
+    page.locator("#issues li.error").first.wait_for(state="detached")
+    assert "{{city_hall_phone}}" in (page.text_content("#issues #preview") or "")
+    # "listen": the voice answer as the caller will hear it, facts filled in, in the bot's voice
+    page.click("#listen-fr")
+    page.wait_for_selector("#player[data-ready='1']")
+    duration = page.evaluate("""() => new Promise((ok) => {
+        const p = document.getElementById('player');
+        if (p.readyState >= 1) ok(p.duration); else p.addEventListener('loadedmetadata', () => ok(p.duration));
+    })""")
+    assert duration > 4.0  # the whole sentence with the phone number read out
+    shot(page, "admin-kb-form")
+    page.click("#publish")
+    page.wait_for_selector("#issues .ok[role=status]", timeout=120_000)  # the matcher is rebuilt first
+    # "try it": which intents compete, and how close
+    page.fill("#try-question", "la médiathèque est ouverte quand")
+    page.click("#try-form button[type=submit]")
+    page.wait_for_selector("#try-result .intent")
+    assert page.inner_text("#try-result .intent") == "media_library"
+    assert page.locator("#try-result li").count() >= 2
+    shot(page, "admin-kb-form-published")
+    page.goto(live_server.url + "/admin/kb/media_library")  # the YAML view shows the same file
+    assert "media_library" in page.input_value("#yaml") and "{{city_hall_phone}}" in page.input_value("#yaml")
+    page.goto(live_server.url + "/chat")
+    answer = ask(page, "la médiathèque est ouverte quand")
+    assert answer.get_attribute("data-intent") == "media_library"
+    assert "derrière la mairie" in answer.inner_text() and "01 99 00 10 00" in answer.inner_text()
