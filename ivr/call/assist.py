@@ -19,6 +19,7 @@ from ivr.nlu.types import Decision
 from ivr.telephony.audiosocket import AudioSocketServer
 from ivr.telephony.medialeg import attach_media
 from ivr.vad.events import SpeechEnded
+from ivr.vad.offload import scored
 from ivr.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,20 @@ class LiveAssist:
         segmenter = Segmenter(self.s.settings.vad)
         segmenter.disarm_no_input()
         try:
-            async for frame in leg.connection.frames():
-                for ev in segmenter.process(frame, detector.probability(frame)):
+            async for frame, prob in scored(leg.connection.frames(), detector):
+                for ev in segmenter.process(frame, prob):
                     if isinstance(ev, SpeechEnded):
                         await self._utterance(channel_id, ev.audio, speaker, events, lang)
         finally:
             await leg.detach(self.ari)
             with contextlib.suppress(AriError):
                 await self.ari.hangup(snoop_id)
+
+    def _busy(self) -> bool:
+        """The recogniser's backlog is past the latency budget (see ``ivr.call.admission``)."""
+        load = self.s.recognition_load() if self.s.recognition_load is not None else None
+        budget = self.s.settings.overload.latency_budget_s
+        return load is not None and budget > 0 and load.wait_s > budget
 
     async def _utterance(self, channel_id: str, audio: bytes, speaker: str, events: CallEvents, lang: str) -> None:
         try:
@@ -68,6 +75,8 @@ class LiveAssist:
             return
         if not peer:
             return  # still waiting in the queue: hold music and announcements are not the agent
+        if self._busy():
+            return  # callers still talking to the bot come first: suggestions are shed under load
         try:
             result = await self.s.stt.transcribe(audio, lang, self.s.vocabulary(lang))
         except IvrError:
@@ -76,7 +85,7 @@ class LiveAssist:
         if not text:
             return
         await events.emit("agent_transcript", speaker=speaker, text=text)
-        match = self.s.match(text, lang)
+        match = await asyncio.to_thread(self.s.match, text, lang)
         if match.decision is not Decision.ANSWER or match.intent is None or match.intent in self._suggested:
             return
         intent = self.kb.intents.get(match.intent)

@@ -25,7 +25,7 @@ from ivr.playback.player import Player
 from ivr.telephony.audiosocket import AudioSocketError
 from ivr.telephony.media import MediaConnection
 from ivr.vad.events import NoInput, SpeechEnded, SpeechPaused, SpeechResumed, SpeechStarted
-from ivr.vad.offload import FRAMES_PER_HOP, probabilities
+from ivr.vad.offload import scored
 from ivr.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
@@ -329,17 +329,11 @@ class CallSession:
     # --- media in -----------------------------------------------------------------------------------
 
     async def _read_media(self, media: MediaConnection) -> None:
-        batch: list[AudioFrame] = []
         try:
-            async for frame in media.frames():
+            async for frame, prob in scored(media.frames(), self._detector):
                 self.inbound_energy.append((frame.timestamp, frame.rms()))
-                batch.append(frame)
-                if len(batch) < FRAMES_PER_HOP:
-                    continue
-                frames, batch = batch, []
-                for f, prob in zip(frames, await probabilities(self._detector, frames), strict=True):
-                    for ev in self._segmenter.process(f, prob):
-                        await self._on_vad(ev, f)
+                for ev in self._segmenter.process(frame, prob):
+                    await self._on_vad(ev, frame)
         except AudioSocketError as exc:
             log.error("media path broken: %s", exc.message)
             self._media_error = exc

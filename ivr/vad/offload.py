@@ -10,6 +10,7 @@ counts audio time, so its timings do not move.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterable, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
 from ivr.audio.frame import AudioFrame
@@ -26,3 +27,17 @@ def _run(detector: SpeechDetector, frames: list[AudioFrame]) -> list[float]:
 async def probabilities(detector: SpeechDetector, frames: list[AudioFrame]) -> list[float]:
     """``detector``'s probability for each frame, computed in the VAD thread."""
     return await asyncio.get_running_loop().run_in_executor(_POOL, _run, detector, frames)
+
+
+async def scored(
+    frames: AsyncIterable[AudioFrame], detector: SpeechDetector
+) -> AsyncIterator[tuple[AudioFrame, float]]:
+    """Each frame with its speech probability, ``FRAMES_PER_HOP`` frames per trip to the VAD thread."""
+    batch: list[AudioFrame] = []
+    async for frame in frames:
+        batch.append(frame)
+        if len(batch) < FRAMES_PER_HOP:
+            continue
+        done, batch = batch, []
+        for f, prob in zip(done, await probabilities(detector, done), strict=True):
+            yield f, prob

@@ -47,7 +47,7 @@ def _by_call(history: list[Any]) -> dict[str, list[str]]:
 async def test_calls_beyond_capacity_go_to_reception_with_a_message(
     asterisk: Any, engines: Any, test_settings: Settings, tmp_path: Path
 ) -> None:
-    settings = replace(test_settings, overload=OverloadSettings(max_calls=1, overflow="queue"))
+    settings = replace(test_settings, overload=OverloadSettings(max_calls=1, latency_budget_s=0, overflow="queue"))
     async with running_bot(settings, engines, OPEN_TIME) as bot:
         calls = [asyncio.ensure_future(place_call(settings, tmp_path / f"c{i}", seconds=CALL_S))
                  for i in range(3)]
