@@ -210,7 +210,7 @@ async def start_bot(
 
 async def run_app(settings: Settings) -> None:
     """``ivr serve``: run until SIGTERM/SIGINT."""
-    bot = await start_bot(settings, with_web=True)
+    bot = await start_bot(settings, with_web=settings.web.enabled)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -55,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides: dict[str, Any] = {"paths": {"home": args.home}} if args.home else {}
     try:
         settings = load_settings(overrides)
+        if args.command not in ("up", "down", "status"):
+            from ivr.cluster.up import with_cluster_store
+
+            settings = with_cluster_store(settings)
         func: Handler = args.func
         return func(settings, args)
     except IvrError as exc:

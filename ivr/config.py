@@ -240,6 +240,8 @@ class WebSettings:
 
     host: str = "127.0.0.1"
     port: int = 8080
+    enabled: bool = True
+    """Serve the consoles from the bot process; a cluster's media nodes leave it to one web front."""
     secure_cookies: str = "auto"
     """``auto`` (``Secure`` cookies unless served on a loopback address), ``on`` or ``off``."""
     max_body_bytes: int = 1_048_576
@@ -300,6 +302,11 @@ class ClusterSettings:
     """This node's name in the shared database (calls, callback claims); empty: the machine's host name."""
     claim_stale_s: float = 7200.0
     """A callback another node claimed this long ago and never finished is taken back (that node died)."""
+    pg_port: int = 5433
+    """``ivr up --nodes N``: the port of the PostgreSQL it starts in the run directory (5432 is often taken)."""
+    pg_dir: str = ""
+    """Where that PostgreSQL keeps its data (default ``<home>/cluster/pg``); as root the server runs as the
+    ``postgres`` user, which must be able to reach it."""
 
     @property
     def node_name(self) -> str:

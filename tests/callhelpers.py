@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,29 @@ from ivr.audio.wav import write_wav
 from ivr.call.events import CallEvent
 from ivr.config import Settings
 from ivr.probe.call import CallResult, ProbeCall
+from ivr.probe.sipua import free_port
+
+CARRIER = "127.0.0.2"
+"""The test carrier's address (the trunk)."""
+VIA_PROXY = Path(__file__).parent / "data" / "sipp" / "uac_via_proxy.xml"
+
+
+def sipp_via_proxy(
+    host: str, port: int, calls: int, workdir: Path, hold_ms: int = 2000, caller: str = "0600000000"
+) -> subprocess.CompletedProcess[str]:
+    """``calls`` silent calls from the carrier to a SIP proxy (SIPp: INVITE, ACK, hold, BYE along the routes).
+
+    Blocking: run it in a thread. Per-call statistics land in ``workdir/stat.csv``.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    local = free_port(CARRIER, socket.SOCK_DGRAM)
+    return subprocess.run(
+        ["sipp", "-sf", str(VIA_PROXY), f"{host}:{port}", "-s", "3939", "-key", "caller", caller,
+         "-i", CARRIER, "-p", str(local), "-m", str(calls), "-l", str(calls), "-r", "10", "-d", str(hold_ms),
+         "-recv_timeout", "20000", "-timeout", "120", "-timeout_error", "-trace_stat",
+         "-stf", str(workdir / "stat.csv"), "-nostdin"],
+        capture_output=True, text=True, cwd=workdir, timeout=150, check=False,
+    )
 
 
 async def synth_wav(engines: Any, text: str, lang: str, path: Path) -> Path:

@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,8 +37,27 @@ def _where_to_call(settings: Settings) -> str:
     )
 
 
+def _cluster_up(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.cluster import up as cluster
+
+    m = cluster.up(settings, args.nodes)
+    print(f"cluster up: edge (Kamailio) on {m.edge_address}, {len(m.nodes)} media node(s), "
+          f"PostgreSQL on 127.0.0.1:{m.pg_port}, web front on {m.web_url}")
+    print(f"Call sip:{settings.asterisk.did}@{m.edge_address} from the trunk; `ivr status --json` shows every part")
+    if args.detach:
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    print("stopped: " + ", ".join(cluster.down(settings)))
+    return 0
+
+
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
-    """Start Asterisk and the voicebot."""
+    """Start Asterisk and the voicebot (or a whole cluster with ``--nodes N``)."""
+    if getattr(args, "nodes", 0):
+        return _cluster_up(settings, args)
     ast = AsteriskProcess(settings)
     ast.start()
     print(f"Asterisk 22 running (pid {ast.proc.pid()})")
@@ -57,6 +78,11 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_down(settings: Settings, args: argparse.Namespace) -> int:
     """Stop what ``up`` started."""
+    from ivr.cluster import up as cluster
+
+    if cluster.read_manifest(settings) is not None:
+        print("cluster stopped: " + (", ".join(cluster.down(settings)) or "nothing was running"))
+        return 0
     stopped_bot = bot_process(settings).stop()
     stopped_ast = AsteriskProcess(settings).stop()
     print(f"voicebot: {'stopped' if stopped_bot else 'not running'}; "
@@ -66,6 +92,17 @@ def cmd_down(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     """Print what is running."""
+    from ivr.cluster import up as cluster
+
+    if cluster.read_manifest(settings) is not None:
+        rows = cluster.status(settings)
+        if getattr(args, "json", False):
+            print(json.dumps({"cluster": rows}))
+        else:
+            for r in rows:
+                print(f"{r['component']:<20} {r['address']:<28} pid {r['pid'] or '-':<8} "
+                      f"{'healthy' if r['healthy'] else 'DOWN'}")
+        return 0 if all(r["healthy"] for r in rows) else 1
     ast = AsteriskProcess(settings)
     bot = bot_process(settings)
     apid, bpid = ast.proc.pid(), bot.pid()

@@ -11,6 +11,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("up", help="start Asterisk + the voicebot")
     p.add_argument("--detach", action="store_true", help="return once both are ready")
+    p.add_argument("--nodes", type=int, default=0,
+                   help="a cluster on this machine: Kamailio edge + N media nodes + PostgreSQL + web front")
     p.set_defaults(func=impl.cmd_up)
 
     p = sub.add_parser("down", help="stop everything `up` started (by PID)")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from callhelpers import sipp_via_proxy
 
 from ivr.call.events import EventHub
 from ivr.cluster.kamailio import KamailioEdge
@@ -27,7 +28,6 @@ from ivr.probe.sipua import free_port
 from ivr.telephony.asterisk.process import AsteriskProcess
 from ivr.testing.lab import isolated_settings
 
-SCENARIO = Path(__file__).parent.parent / "data" / "sipp" / "uac_via_proxy.xml"
 EDGE = "127.0.0.1"
 CARRIER = "127.0.0.2"
 
@@ -97,23 +97,14 @@ async def cluster(tmp_path: Path, engines: Any) -> AsyncIterator[Cluster]:
             await asyncio.to_thread(n.asterisk.stop)
 
 
-def _sipp(
-    edge: KamailioEdge, calls: int, workdir: Path, hold_ms: int = 2000, caller: str = "0600000000"
+def _calls(
+    cluster: Cluster, n: int, workdir: Path, hold_ms: int = 2000, caller: str = "0600000000"
 ) -> subprocess.CompletedProcess[str]:
-    """``calls`` calls from the carrier through the edge (SIPp's built-in UAC: INVITE, ACK, hold, BYE)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port(CARRIER, socket.SOCK_DGRAM)
-    return subprocess.run(
-        ["sipp", "-sf", str(SCENARIO), f"{edge.listen}:{edge.port}", "-s", "3939", "-key", "caller", caller,
-         "-i", CARRIER, "-p", str(port),
-         "-m", str(calls), "-l", str(calls), "-r", "10", "-d", str(hold_ms), "-recv_timeout", "20000",
-         "-timeout", "120", "-timeout_error", "-trace_stat", "-stf", str(workdir / "stat.csv"), "-nostdin"],
-        capture_output=True, text=True, cwd=workdir, timeout=150, check=False,
-    )
+    return sipp_via_proxy(cluster.edge.listen, cluster.edge.port, n, workdir, hold_ms, caller)
 
 
 async def test_twenty_calls_through_the_edge_land_on_both_nodes(cluster: Cluster, tmp_path: Path) -> None:
-    result = await asyncio.to_thread(_sipp, cluster.edge, 20, tmp_path / "sipp")
+    result = await asyncio.to_thread(_calls, cluster, 20, tmp_path / "sipp")
     assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-500:]
     counts = [n.calls() for n in cluster.nodes]
     assert sum(counts) == 20 and min(counts) >= 5, counts
@@ -129,7 +120,7 @@ async def test_a_node_killed_mid_run_loses_its_calls_and_the_other_takes_the_new
     cluster: Cluster, tmp_path: Path
 ) -> None:
     dead, alive = cluster.nodes
-    running = asyncio.ensure_future(asyncio.to_thread(_sipp, cluster.edge, 8, tmp_path / "first", 15000))
+    running = asyncio.ensure_future(asyncio.to_thread(_calls, cluster, 8, tmp_path / "first", 15000))
     await _wait(lambda: dead.calls() >= 2 and alive.calls() >= 2, 60, "calls up on both nodes")
     on_dead = dead.calls()
     pid = dead.asterisk.proc.pid()
@@ -137,7 +128,7 @@ async def test_a_node_killed_mid_run_loses_its_calls_and_the_other_takes_the_new
     os.kill(pid, signal.SIGKILL)
     await _wait(lambda: [s.active for s in cluster.edge.node_states()
                          if s.uri == node_sip_uri(dead.settings)] == [False], 10, "the edge to take the node out")
-    second = await asyncio.to_thread(_sipp, cluster.edge, 6, tmp_path / "second", 2000, "0622222222")
+    second = await asyncio.to_thread(_calls, cluster, 6, tmp_path / "second", 2000, "0622222222")
     assert second.returncode == 0, second.stdout[-1500:]
     assert alive.calls("0622222222") == 6
     first = await running
