@@ -121,7 +121,8 @@ async def test_a_node_killed_mid_run_loses_its_calls_and_the_other_takes_the_new
 ) -> None:
     dead, alive = cluster.nodes
     running = asyncio.ensure_future(asyncio.to_thread(_calls, cluster, 8, tmp_path / "first", 15000))
-    await _wait(lambda: dead.calls() >= 2 and alive.calls() >= 2, 60, "calls up on both nodes")
+    await _wait(lambda: dead.calls() + alive.calls() == 8, 60, "the 8 calls up on the nodes")
+    assert dead.calls() >= 2 and alive.calls() >= 2
     on_dead = dead.calls()
     pid = dead.asterisk.proc.pid()
     assert pid is not None
