@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.store.figures_cli",
     "ivr.tts.commands",
     "ivr.asr.commands",
+    "ivr.cluster.commands",
     "ivr.nlu.commands",
     "ivr.web.commands",
 )

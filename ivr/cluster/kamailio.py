@@ -51,8 +51,12 @@ def kamailio_binary() -> str:
 class KamailioEdge:
     """One Kamailio process listening on ``listen:port`` in front of ``nodes`` (``sip:host:port`` URIs)."""
 
-    def __init__(self, run_dir: Path, listen: str, port: int, nodes: list[str], *, debug: int = 1) -> None:
+    def __init__(
+        self, run_dir: Path, listen: str, port: int, nodes: list[str], *, debug: int = 1,
+        template_dir: Path = TEMPLATE_DIR,
+    ) -> None:
         self.run_dir = run_dir
+        self.template_dir = template_dir
         self.listen = listen
         self.port = port
         self.nodes = nodes
@@ -72,7 +76,7 @@ class KamailioEdge:
     def render(self) -> Path:
         """Write ``kamailio.cfg`` and ``dispatcher.list`` into the run dir; check the syntax."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(self.template_dir), undefined=jinja2.StrictUndefined,
                                  autoescape=False, keep_trailing_newline=True)
         text = env.get_template("kamailio.cfg.j2").render(
             listen=self.listen, port=self.port, run_dir=self.run_dir, module_dir=MODULE_DIR, children=2,

@@ -109,7 +109,8 @@ def up(settings: Settings, nodes: int) -> Manifest:
         wait_until(ast.app_registered, 180, f"node-{i + 1} voicebot (Stasis app registration)", bot)
         manifest.nodes.append(str(home))
         node_uris.append(node_sip_uri(ns))
-    edge = KamailioEdge(root / "edge", edge_address, edge_port, node_uris)
+    edge = KamailioEdge(root / "edge", edge_address, edge_port, node_uris,
+                        template_dir=settings.paths.asterisk_conf_dir / "kamailio")
     edge.start()
     manifest.edge = str(edge.run_dir)
     web_home = root / "web"
