@@ -8,7 +8,8 @@ after ``SpeechEnded``), CPU seconds per audio second and peak RSS (each language
 process). ``--batch`` also measures 4 utterances submitted at once, with and without cross-call
 batching. Writes ``bench/results/asr_wer.json``.
 
-    .venv/bin/python bench/asr_wer.py [--limit N] [--lang fr,en] [--beam N] [--full-window] [--batch]
+    .venv/bin/python bench/asr_wer.py [--limit N] [--lang fr,en] [--beam N] [--full-window] [--min-window S]
+        [--vocab | --prompt TEXT] [--batch]
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
     """Project settings with the benchmark's overrides."""
     base = load_settings()
     asr = replace(base.asr, beam_size=args.beam if args.beam else base.asr.beam_size,
-                  adaptive_window=not args.full_window)
+                  adaptive_window=not args.full_window,
+                  min_window_s=args.min_window if args.min_window else base.asr.min_window_s)
     return replace(base, asr=asr)
 
 
@@ -70,6 +72,12 @@ async def run_language(lang: str, args: argparse.Namespace) -> dict[str, Any]:
     prompts = load_prompts(lang)
     names = [n for n in sample_names(lang) if n in prompts][: args.limit or None]
     settings = settings_for(args)
+    prompt = args.prompt
+    if args.vocab:
+        from ivr.nlu.kb import load_knowledge
+        from ivr.nlu.vocabulary import recognition_prompt
+
+        prompt = recognition_prompt(load_knowledge(settings.paths.knowledge_dir), lang, settings.asr.prompt_entries)
     stt = WhisperStt(settings)
     started = time.perf_counter()
     stt.warm_up((lang,))
@@ -77,7 +85,7 @@ async def run_language(lang: str, args: argparse.Namespace) -> dict[str, Any]:
     audio_s, latencies, hyps = 0.0, [], []
     cpu0 = time.process_time()
     for name in names:
-        result = await stt.transcribe(read_wav(prompt_wav(lang, name)), lang, args.prompt)
+        result = await stt.transcribe(read_wav(prompt_wav(lang, name)), lang, prompt)
         audio_s += result.audio_seconds
         latencies.append(result.processing_seconds)
         hyps.append(result.text)
@@ -89,6 +97,8 @@ async def run_language(lang: str, args: argparse.Namespace) -> dict[str, Any]:
         "model": settings.asr.whisper_model_fr if lang == "fr" else settings.asr.whisper_model_en,
         "beam_size": settings.asr.beam_size,
         "adaptive_window": settings.asr.adaptive_window,
+        "min_window_s": settings.asr.min_window_s,
+        "vocabulary_prompt": bool(args.vocab),
         "utterances": len(names),
         "audio_seconds": round(audio_s, 1),
         "wer": round(word_error_rate(refs, hyps, lang), 4),
@@ -147,7 +157,10 @@ def main() -> int:
     parser.add_argument("--lang", default="fr,en")
     parser.add_argument("--beam", type=int, default=0, help="override asr.beam_size")
     parser.add_argument("--full-window", action="store_true", help="pad every utterance to 30 s")
+    parser.add_argument("--min-window", type=float, default=0.0, help="override asr.min_window_s (seconds)")
     parser.add_argument("--prompt", default=None, help="initial prompt given to the recogniser")
+    parser.add_argument("--vocab", action="store_true",
+                        help="give the bot's live prompt (the knowledge base's vocabulary) instead of --prompt")
     parser.add_argument("--batch", action="store_true", help="also run the cross-call batching experiment")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()

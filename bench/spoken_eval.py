@@ -9,7 +9,7 @@ what the caller would get: right, confirmed (the bot proposes the right intent),
 voice and overall, plus WER. ``--split tune`` is for choosing settings; ``test`` is read once at the end.
 
     .venv/bin/python bench/spoken_eval.py [--split all|tune|test] [--lang fr,en] [--limit N] [--per-question 2]
-        [--beam N] [--min-window S|0=30 s] [--prompt live|none|short|long] [--no-speech P] [--model-en NAME]
+        [--beam N] [--min-window S|0=30 s] [--prompt live|none|short|mid|long] [--no-speech P] [--model-en NAME]
         [--calls N] [--out FILE]
 
 Needs the MBROLA voices: ``bash scripts/install-test-voices.sh`` (as root; non-free, bench only).
@@ -41,8 +41,8 @@ from ivr.testing.spoken.voices import PLAIN_VOICES, VOICES  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-PROMPT_WORDS = {"none": 0, "short": 20, "live": 60, "long": 120}
-"""Vocabulary prompt sizes (entries of ``ivr.nlu.vocabulary``); ``live`` is what the bot gives whisper."""
+PROMPT_ENTRIES = {"none": 0, "short": 20, "mid": 60, "long": 120}
+"""Vocabulary prompt sizes (entries of ``ivr.nlu.vocabulary``); ``live`` is ``asr.prompt_entries``, the bot's."""
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
@@ -90,13 +90,12 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
     from ivr.asr.whisper import WhisperStt
     from ivr.nlu.kb import load_knowledge
     from ivr.nlu.matcher import build_matcher
-    from ivr.nlu.vocabulary import vocabulary
+    from ivr.nlu.vocabulary import recognition_prompt
 
     kb = load_knowledge(settings.paths.knowledge_dir)
     matcher = build_matcher(kb, settings.nlu.calibration_file)
-    words = PROMPT_WORDS[prompt_mode]
-    prompts = {lang: (", ".join(vocabulary(kb, lang=lang, limit=words)) + "." if words else None)
-               for lang in ("fr", "en")}
+    entries = settings.asr.prompt_entries if prompt_mode == "live" else PROMPT_ENTRIES[prompt_mode]
+    prompts = {lang: recognition_prompt(kb, lang, entries) for lang in ("fr", "en")}
     stt = WhisperStt(settings)
     stt.warm_up(tuple(sorted({r.question.lang for r in items})))
     rows: list[Row] = []
@@ -131,7 +130,7 @@ def report(rows: list[Row], args: argparse.Namespace, settings: Settings) -> dic
     out: dict[str, Any] = {"split": args.split, "prompt": args.prompt, "per_question": args.per_question,
                            "asr": {k: getattr(settings.asr, k) for k in (
                                "whisper_model_fr", "whisper_model_en", "beam_size", "adaptive_window",
-                               "min_window_s", "no_speech_threshold", "repetition_penalty",
+                               "min_window_s", "no_speech_threshold", "prompt_entries", "repetition_penalty",
                                "no_repeat_ngram_size")},
                            "languages": {}}
     for lang in sorted({r.lang for r in rows}):
@@ -176,7 +175,7 @@ def main() -> int:
     p.add_argument("--voices", default="", help="comma list of espeak-ng voices (default: the MBROLA ones)")
     p.add_argument("--beam", type=int, default=0)
     p.add_argument("--min-window", type=float, default=None, help="seconds; 0 = the full 30 s window")
-    p.add_argument("--prompt", choices=sorted(PROMPT_WORDS), default="live")
+    p.add_argument("--prompt", choices=["live", *PROMPT_ENTRIES], default="live")
     p.add_argument("--no-speech", type=float, default=None, help="asr.no_speech_threshold (1 disables)")
     p.add_argument("--model-en", default="")
     p.add_argument("--calls", type=int, default=0, help="also route N French renderings through real calls")

@@ -35,19 +35,20 @@ class Engines:
     view: Any = None
     stt: Any = None
     tts: Any = None
-    prompts: dict[str, str] = field(default_factory=dict)
+    prompts: dict[str, str | None] = field(default_factory=dict)
 
     def rebuild(self, kb: Any) -> None:
         """A new knowledge base was accepted: new matcher, opening hours and vocabulary prompts."""
         from ivr.dialog.hours import OpeningHours
         from ivr.dialog.kbview import from_kb
         from ivr.nlu.matcher import build_matcher
-        from ivr.nlu.vocabulary import vocabulary
+        from ivr.nlu.vocabulary import recognition_prompt
 
         self.matcher = build_matcher(kb, self.settings.nlu.calibration_file)
         self.view = from_kb(kb)
         self.hours = OpeningHours.from_knowledge(self.view, self.settings.dialog)
-        self.prompts = {lang: ", ".join(vocabulary(kb, lang=lang, limit=60)) + "." for lang in ("fr", "en")}
+        entries = self.settings.asr.prompt_entries
+        self.prompts = {lang: recognition_prompt(kb, lang, entries) for lang in ("fr", "en")}
 
     def match(self, text: str, lang: str) -> MatchResult:
         """Match with whatever knowledge base is live now (a publish swaps it between two turns)."""

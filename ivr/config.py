@@ -132,6 +132,8 @@ class AsrSettings:
     """Shortest encoder window when ``adaptive_window`` (the utterance + 1 s, rounded up to 2 s, at least this)."""
     no_speech_threshold: float = 0.6
     """Whisper's no-speech probability above which a low-confidence result is dropped as silence."""
+    prompt_entries: int = 60
+    """Knowledge-base vocabulary entries (services, places, intent words) given to whisper as its prompt; 0 = none."""
 
 
 @dataclass(frozen=True, slots=True)

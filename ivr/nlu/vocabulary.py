@@ -61,3 +61,10 @@ def vocabulary(kb: KnowledgeBase, *, lang: str = "fr", limit: int = 120) -> list
         if len(owners[key]) == 1:
             add(surface[key])
     return out
+
+
+def recognition_prompt(kb: KnowledgeBase, lang: str, entries: int) -> str | None:
+    """The city vocabulary given to the recogniser as its prompt (``asr.prompt_entries``; 0 = no prompt)."""
+    if entries <= 0:
+        return None
+    return ", ".join(vocabulary(kb, lang=lang, limit=entries)) + "."
