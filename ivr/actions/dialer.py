@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from pathlib import Path
 from typing import Any
 
 from ivr.actions.callbacks import CallbackOutcome
@@ -41,6 +42,11 @@ class AriCallbackDialer:
         self.router = router
         self.tts = tts
         self.ring_s = ring_s
+        self.transient_dir = settings.paths.home / "transient-voice"
+        """Callback intros (personal data) live here only while they play; leftovers of a crash go now."""
+        if self.transient_dir.is_dir():
+            for stale in self.transient_dir.glob("*"):
+                stale.unlink(missing_ok=True)
 
     async def free_agent(self, service: str) -> str | None:
         """An agent of ``service`` whose phone is registered and not in a call."""
@@ -100,9 +106,11 @@ class AriCallbackDialer:
         agent_id, agent_events = agent_leg
         citizen_id = ""
         bridge_id = ""
+        intro_path: Path | None = None
         try:
             intro = f"Rappel demandé. {cb.summary}" if cb.lang == "fr" else f"Callback requested. {cb.summary}"
-            path = await self.tts.ensure(intro, "fr")
+            # the summary holds the citizen's name and words: a throw-away file, never the voice cache
+            path = intro_path = await self.tts.render_transient(intro, "fr", self.transient_dir)
             with contextlib.suppress(AriError):
                 await self.ari.play(agent_id, f"sound:{path.with_suffix('')}")
             pcm_seconds = path.stat().st_size / 32000
@@ -128,6 +136,8 @@ class AriCallbackDialer:
                     self.router.unwatch(ch)
             if bridge_id:
                 await self.ari.destroy_bridge(bridge_id)
+            if intro_path is not None:
+                intro_path.unlink(missing_ok=True)
 
 
 async def _first_end(*queues: asyncio.Queue[AriEvent]) -> None:

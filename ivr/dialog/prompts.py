@@ -95,9 +95,13 @@ PROMPTS: dict[str, dict[str, str]] = {
         "fr": "Cette touche ne correspond à aucun choix.",
         "en": "That key is not one of the choices.",
     },
+    # Live assist transcribes the conversation with the agent: the caller is told before it starts
+    # (GDPR art. 13: information at collection), every time, in the same sentence as the transfer.
     "transfer": {
-        "fr": "Je vous mets en relation avec le service {service}. Merci de patienter.",
-        "en": "I am putting you through to {service}. Please hold.",
+        "fr": "Je vous mets en relation avec le service {service}. Pour aider l'agent, votre échange sera "
+              "transcrit automatiquement, sans enregistrement de la voix. Merci de patienter.",
+        "en": "I am putting you through to {service}. To help the agent, your conversation will be "
+              "transcribed automatically; your voice is not recorded. Please hold.",
     },
     "service_closed": {
         "fr": "Le service {service} est fermé en ce moment ; il rouvre {when}. Voulez-vous être rappelé ? "

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 
@@ -89,6 +90,18 @@ class CachedTts:
                 pcm = await self.engine.synthesize(text, lang)
                 await asyncio.to_thread(write_atomic, path, pcm)
         self._locks.pop(path, None)
+        return path
+
+    async def render_transient(self, text: str, lang: str, directory: Path) -> Path:
+        """Render ``text`` into a fresh file of ``directory``, never into the cache: the caller deletes it.
+
+        For texts holding personal data (a citizen's name and words in a callback intro): the permanent
+        cache is keyed by the text's hash and never purged, so it must only hold the city's own prompts.
+        """
+        pcm = await self.engine.synthesize(text, lang)
+        path = directory / f"{uuid.uuid4().hex}{SUFFIX}"
+        await asyncio.to_thread(write_atomic, path, pcm)
+        path.chmod(0o600)
         return path
 
     async def synthesize(self, text: str, lang: str) -> bytes:

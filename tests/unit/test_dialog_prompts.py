@@ -120,3 +120,10 @@ def test_every_knowledge_intent_has_a_label() -> None:
     assert ids
     missing = [i for i in ids if intent_label(i, "fr") == i.replace("_", " ")]
     assert missing == []
+
+
+def test_transfer_tells_the_caller_that_live_assist_transcribes() -> None:
+    from ivr.dialog.prompts import render as render_prompt
+
+    assert "transcrit" in render_prompt("transfer", "fr", service="l'état civil")
+    assert "transcribed" in render_prompt("transfer", "en", service="civil records")
