@@ -1,28 +1,29 @@
 #!/usr/bin/env python3
-"""Capacity: turn latency, CPU and memory with N simultaneous real calls.
+"""Capacity: what N simultaneous callers get from the bot, and what it costs (cheap SIPp callers).
 
-Same setup as ``turn_latency.py`` (own Asterisk 22, bot in-process, baresip callers from 127.0.0.2, each UA on
-its own free SIP port). For each level N, N calls start together (``--stagger`` seconds apart) and each asks
-one city-hall question at t = 2 s (``--questions 2``: a second one at ``--second-at`` s, barging into the
-answer). Reports per level the turn latency measured on each caller's recording (p50/p95/max), how many
-calls got an answer at all, the CPU% of this process (bot + ASR + TTS) and of Asterisk (psutil, sampled every
-0.5 s; 100 % = one core) and their peak RSS. Target: 8 simultaneous calls, p95 <= 3 s.
-Writes ``bench/results/capacity.json``.
+Own Asterisk 22 on free ports, the bot in-process (clock on a Tuesday at 10:00), callers from SIPp at
+127.0.0.2 (``ivr.probe.sipp``: one process per question, each call streams a synthesised French city-hall
+question at t = 2 s after the answer, barging into the greeting, and hangs up after ``--seconds``). For each
+level N, the N calls start together (``--rate`` new calls per second). SIPp cannot record, so each call is
+judged from the bot's own events (``ivr.probe.outcomes``): answered / handed off (and how long after the
+question) / callback / replied otherwise / silent / dropped, and the reply latency (end of the question's
+speech -> first prompt played after it). Per level: those counts, latency p50/p95/max, ASR p50, CPU of the
+bot, Asterisk and SIPp apart (100 % = one core; SIPp must stay <= 5 % of a core per call), peak RSS, and the
+bot's event-loop lag (a probe task in its loop). Prints the largest level whose latency p95 <= 2.5 s with no
+caller silent or dropped. The caller-heard figure of a single call comes from ``turn_latency.py`` (baresip
+records what it hears). Writes ``bench/results/capacity.json``.
 
-    .venv/bin/python bench/capacity.py [--levels 1,4,8,16] [--questions 1] [--seconds 30]
+    .venv/bin/python bench/capacity.py [--levels 1,4,8,12,16,24] [--seconds 30] [--rate 10] [-v]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,125 +31,37 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
-    ASK_AT,
-    RESULTS,
-    Question,
-    Stack,
-    Turn,
-    ask,
-    bot_breakdown,
-    breakdown_stats,
-    stack,
-    stats,
-    synth_questions,
-)
+from common import RESULTS, stack, synth_questions
+from loadrun import run_plan
 
-TARGET_LEVEL = 8
-TARGET_P95 = 3.0
+from ivr.probe.load import LoadPlan
+
+HEARD_P95_S = 2.5
+SIPP_MAX_PCT_PER_CALL = 5.0
+HANDOFF_WITHIN_S = 3.0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--levels", default="1,4,8,16", help="numbers of simultaneous calls")
-    p.add_argument("--questions", type=int, choices=(1, 2), default=1, help="questions per call")
-    p.add_argument("--second-at", type=float, default=16.0, help="when the second question is asked")
-    p.add_argument("--seconds", type=float, default=30.0, help="length of each call")
-    p.add_argument("--stagger", type=float, default=0.1, help="seconds between call starts within a level")
+    p.add_argument("--levels", default="1,4,8,12,16,24", help="numbers of simultaneous calls")
+    p.add_argument("--seconds", type=float, default=30.0, help="the caller hangs up this long after the answer")
+    p.add_argument("--rate", type=float, default=10.0, help="new calls per second within a level")
     p.add_argument("--out", type=Path, default=RESULTS / "capacity.json")
     p.add_argument("-v", "--verbose", action="store_true", help="log the bot at INFO")
     return p.parse_args(argv)
 
 
-class Sampler:
-    """CPU% and RSS of this process and of Asterisk, sampled in the background."""
-
-    def __init__(self, asterisk_pid: int | None) -> None:
-        self.procs = {"bot": psutil.Process(os.getpid())}
-        if asterisk_pid is not None:
-            self.procs["asterisk"] = psutil.Process(asterisk_pid)
-        self.cpu: dict[str, list[float]] = {k: [] for k in self.procs}
-        self.rss: dict[str, int] = dict.fromkeys(self.procs, 0)
-        self.system: list[float] = []
-
-    async def run(self, period: float = 0.5) -> None:
-        for p in self.procs.values():
-            p.cpu_percent(None)
-        psutil.cpu_percent(None)
-        while True:
-            await asyncio.sleep(period)
-            for name, p in self.procs.items():
-                try:
-                    self.cpu[name].append(p.cpu_percent(None))
-                    self.rss[name] = max(self.rss[name], p.memory_info().rss)
-                except psutil.Error:
-                    continue
-            self.system.append(psutil.cpu_percent(None))
-
-    def report(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.procs:
-            cpu = self.cpu[name]
-            out[name] = {"cpu_mean_pct": round(sum(cpu) / len(cpu), 1) if cpu else None,
-                         "cpu_max_pct": round(max(cpu), 1) if cpu else None,
-                         "peak_rss_mb": round(self.rss[name] / 2**20, 1)}
-        out["machine_cpu_mean_pct"] = round(sum(self.system) / len(self.system), 1) if self.system else None
-        return out
+def holds(level: dict[str, Any]) -> bool:
+    """Latency p95 within the target, and nobody silent or dropped."""
+    p95 = level["latency_s"].get("p95")
+    return p95 is not None and p95 <= HEARD_P95_S and level["lost"] == 0
 
 
-async def one_level(
-    st: Stack, questions: list[Question], n: int, args: argparse.Namespace, home: Path
-) -> dict[str, Any]:
-    """N simultaneous calls; latency per turn, answers, resources."""
-    hub = st.bot.hub
-    mark = len(hub.history)
-    sampler = Sampler(st.asterisk.proc.pid())
-    sampling = asyncio.create_task(sampler.run())
-
-    async def caller(i: int) -> list[Turn]:
-        await asyncio.sleep(i * args.stagger)
-        asks = [(ASK_AT, questions[(i + n) % len(questions)])]
-        if args.questions == 2:
-            asks.append((args.second_at, questions[(i + n + 5) % len(questions)]))
-        return await ask(st.settings, home / f"n{n}" / f"call{i:02d}", asks, args.seconds)
-
-    t0 = time.monotonic()
-    per_call = await asyncio.gather(*(caller(i) for i in range(n)))
-    await asyncio.sleep(1.0)  # let the bot close the calls
-    sampling.cancel()
-    events = list(hub.history[mark:])
-    turns = [t for call in per_call for t in call]
-    latencies = [t.latency_s for t in turns if t.latency_s is not None]
-    bot_calls: dict[str, list[Any]] = {}
-    for e in events:
-        bot_calls.setdefault(e.call_id, []).append(e)
-    level = {
-        "calls": n,
-        "turns": len(turns),
-        "established": sum(all(t.established for t in call) for call in per_call),
-        "calls_heard_reply": sum(any(t.latency_s is not None for t in call) for call in per_call),
-        "turns_measured": len(latencies),
-        "turns_unmeasurable": sum("unmeasurable" in t.notes for t in turns),
-        "bot_calls": len(bot_calls),
-        "bot_media_failed": sum(not any(e.kind == "say" for e in evs) for evs in bot_calls.values()),
-        "bot_answers": sum(e.kind == "say" and str(e.data.get("key", "")).startswith("answer:") for e in events),
-        "bot_no_input_reprompts": sum(e.kind == "no_input" for e in events),
-        "bot_errors": [dict(e.data) for e in events if e.kind == "error"],
-        "audio_during_question": sum(t.echo for t in turns),
-        "turns_with_stream_gaps": sum(any("gaps" in n for n in t.notes) for t in turns),
-        "asterisk_alive": st.asterisk.proc.pid() is not None and st.asterisk.ari_ready(),
-        "latency_s": stats(latencies),
-        "bot_breakdown_s": breakdown_stats(bot_breakdown(events)),
-        "resources": sampler.report(),
-        "wall_s": round(time.monotonic() - t0, 1),
-        "turn_details": [{"call": i, "question": t.question, "latency_s": t.latency_s, "align_s": t.align_s,
-                          "rtp_gap_s": t.rtp_gap_s, "notes": t.notes}
-                         for i, call in enumerate(per_call) for t in call],
-    }
-    if level["established"] < n:  # what Asterisk holds when calls go unanswered
-        with contextlib.suppress(Exception):
-            level["asterisk_channels"] = (await asyncio.to_thread(st.asterisk.cli, "core show channels")).strip()
-    return level
+def handed_within(level: dict[str, Any]) -> bool:
+    """Every call answered or handed to a person within 3 s of its question; no silence, no drop."""
+    o = level["outcomes"]
+    late = [r for r in level["per_call"] if r["outcome"] == "handed_off" and r.get("handoff_s", 0) > HANDOFF_WITHIN_S]
+    return o["answered"] + o["handed_off"] == level["calls"] and not late
 
 
 async def main(argv: list[str]) -> int:
@@ -161,53 +74,57 @@ async def main(argv: list[str]) -> int:
         async with stack(home) as st:
             questions = await synth_questions(st.engines, home / "questions")
             # one call first, so that no level pays for the first decode
-            await ask(st.settings, home / "warmup", [(ASK_AT, questions[0])], 12.0)
-            await asyncio.sleep(1.0)
+            await run_plan(st, questions, LoadPlan(1, 1, call_s=12.0), home / "warmup", 60.0)
             print(HEADER, flush=True)
+            first = 1000
             for n in levels:
-                level = await one_level(st, questions, n, args, home)
+                plan = LoadPlan(calls=n, concurrent=n, rate=args.rate, call_s=args.seconds, first_number=first)
+                level = await run_plan(st, questions, plan, home / f"n{n}", args.seconds + 60)
+                level["holds_p95"] = holds(level)
+                level["answered_or_handed_within_3s"] = handed_within(level)
                 results.append(level)
-                print_row(level, flush=True)
-                await asyncio.sleep(2.0)
-    target = next((r for r in results if r["calls"] == TARGET_LEVEL), None)
+                print_row(level)
+                first += n
+    held = [r["calls"] for r in results if r["holds_p95"]]
+    largest = max(held) if held else 0
+    sipp_ok = all((r["sipp"]["pct_core_per_call"] or 0) <= SIPP_MAX_PCT_PER_CALL for r in results)
     report = {
-        "questions_per_call": args.questions,
-        "stagger_s": args.stagger,
         "call_seconds": args.seconds,
+        "rate_per_s": args.rate,
         "cpu_cores": psutil.cpu_count(),
-        "target": {"calls": TARGET_LEVEL, "p95_s": TARGET_P95,
-                   "met": None if target is None else bool(target["latency_s"].get("p95", 1e9) <= TARGET_P95
-                                                           and target["bot_answers"] >= TARGET_LEVEL)},
+        "latency_target": {"p95_s": HEARD_P95_S, "largest_level_holding": largest,
+                           "rule": "reply latency p95 <= 2.5 s and no caller silent or dropped"},
+        "sipp_within_5pct_core_per_call": sipp_ok,
         "levels": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"target {TARGET_LEVEL} calls p95 <= {TARGET_P95} s: "
-          f"{'n/a' if target is None else ('OK' if report['target']['met'] else 'MISSED')}")
+    print(f"largest level with latency p95 <= {HEARD_P95_S} s and nobody silent or dropped: {largest or 'none'}")
+    print(f"SIPp <= {SIPP_MAX_PCT_PER_CALL} % of a core per call: {'yes' if sipp_ok else 'NO'}")
     print(f"wrote {args.out}")
     return 0
 
 
-HEADER = (f"{'calls':>5} {'answers':>8} {'measured':>8} {'p50':>6} {'p95':>6} {'max':>6} {'asr p50':>7} "
-          f"{'bot cpu':>7} {'max':>6} "
-          f"{'ast cpu':>7} {'bot rss':>8} {'failed':>6} {'no-input':>8}")
+HEADER = (f"{'calls':>5} {'answ':>4} {'hand':>4} {'cb':>3} {'othr':>4} {'sil':>3} {'drop':>4} "
+          f"{'p50':>5} {'p95':>5} {'max':>5} {'asr50':>5} {'hand95':>6} "
+          f"{'bot%':>5} {'ast%':>5} {'sipp%':>5} {'sipp/c':>6} {'botMB':>6} {'astMB':>6} {'lagmx':>6} {'lag99':>6}")
 
 
-def print_row(level: dict[str, Any], flush: bool = False) -> None:
-    """One line per level."""
-    s, r = level["latency_s"], level["resources"]
-    asr = level["bot_breakdown_s"].get("asr_s", {})
+def print_row(level: dict[str, Any]) -> None:
+    """One line per level (latency in s, CPU in % of one core, loop lag in ms)."""
+    o, s, r, lag = level["outcomes"], level["latency_s"], level["resources"], level["loop_lag"]
 
-    def f(v: object, unit: str = "") -> str:
-        return f"{v:.2f}{unit}" if isinstance(v, int | float) else "-"
+    def f(v: object, width: int, digits: int = 2) -> str:
+        return f"{v:>{width}.{digits}f}" if isinstance(v, int | float) else f"{'-':>{width}}"
 
-    print(f"{level['calls']:>5} {str(level['bot_answers']) + '/' + str(level['calls']):>8} "
-          f"{level['turns_measured']:>8} "
-          f"{f(s.get('p50')):>6} {f(s.get('p95')):>6} {f(s.get('max')):>6} {f(asr.get('p50')):>7} "
-          f"{f(r['bot']['cpu_mean_pct']):>7} {f(r['bot']['cpu_max_pct']):>6} "
-          f"{f(r.get('asterisk', {}).get('cpu_mean_pct')):>7} "
-          f"{f(r['bot']['peak_rss_mb']):>8} {level['bot_media_failed']:>6} {level['bot_no_input_reprompts']:>8}",
-          flush=flush)
+    print(f"{level['calls']:>5} {o['answered']:>4} {o['handed_off']:>4} {o['callback']:>3} {o['replied']:>4} "
+          f"{o['silent']:>3} {o['dropped']:>4} "
+          f"{f(s.get('p50'), 5)} {f(s.get('p95'), 5)} {f(s.get('max'), 5)} {f(level['asr_s'].get('p50'), 5)} "
+          f"{f(level['handoff_s'].get('p95'), 6)} "
+          f"{f(r['bot']['cpu_mean_pct'], 5, 0)} {f(r.get('asterisk', {}).get('cpu_mean_pct'), 5, 0)} "
+          f"{f(r['sipp']['cpu_mean_pct'], 5, 1)} {f(level['sipp']['pct_core_per_call'], 6)} "
+          f"{f(r['bot']['peak_rss_mb'], 6, 0)} {f(r.get('asterisk', {}).get('peak_rss_mb'), 6, 0)} "
+          f"{f(lag.get('max_ms'), 6, 0)} {f(lag.get('p99_ms'), 6, 1)}", flush=True)
 
 
 if __name__ == "__main__":

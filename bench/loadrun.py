@@ -1,0 +1,98 @@
+"""One load run against the in-process bot, shared by ``capacity.py`` and ``soak.py``.
+
+SIPp callers (``ivr.probe.load``) ask the synthesised questions; replies are judged from the bot's events
+(``ivr.probe.outcomes``); the bot, Asterisk and SIPp are sampled apart (``resources.Sampler``); a probe task
+in the bot's loop measures its lag (``ivr.probe.looplag``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from common import Question, Stack, stats
+from resources import ErrorLog, Sampler
+
+from ivr.probe.load import Load, LoadPlan
+from ivr.probe.load import Question as LoadQuestion
+from ivr.probe.looplag import LoopLagProbe
+from ivr.probe.outcomes import DEFINED, CallOutcome, count, judge_all
+
+
+def load_questions(questions: list[Question]) -> list[LoadQuestion]:
+    """The bench's synthesised questions as load-generator questions."""
+    return [LoadQuestion(q.wav, q.intent) for q in questions]
+
+
+async def calls_over(st: Stack, timeout: float) -> None:
+    """Wait until the bot holds no call (each hang-up releases its session), at most ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while st.bot.router.sessions and time.monotonic() < deadline:  # noqa: ASYNC110 (the router has no event)
+        await asyncio.sleep(0.2)
+
+
+async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir: Path,
+                   timeout: float) -> dict[str, Any]:
+    """Run ``plan`` and report outcomes, latencies, resources, loop lag and errors."""
+    hub = st.bot.hub
+    mark = len(hub.history)
+    load = Load(st.settings, load_questions(questions), plan, workdir)
+    sampler = Sampler(st.asterisk.proc.pid(), lambda: load.sipp_pids)
+    t0 = time.monotonic()
+    with ErrorLog() as errors:
+        async with LoopLagProbe() as lag:
+            sampling = asyncio.create_task(sampler.run())
+            try:
+                await load.start()
+                result = await load.wait(timeout)
+                await calls_over(st, 15.0)
+            finally:
+                sampling.cancel()
+                await load.kill()
+    wall = time.monotonic() - t0
+    events = list(hub.history[mark:])
+    eos = st.settings.vad.end_of_speech_ms / 1000
+    outcomes = judge_all(result.expected, events, result.marks, eos)
+    sipp_cpu = result.sipp_cpu_s
+    sipp_wall = max((r.wall_s for r in result.sipp), default=0.0)
+    per_call = sipp_cpu / sipp_wall / max(1, plan.concurrent) * 100 if sipp_wall else None
+    return {
+        "calls": plan.calls,
+        "concurrent": plan.concurrent,
+        "outcomes": count(outcomes),
+        "lost": sum(o.outcome not in DEFINED for o in outcomes),
+        "answered_right_intent": sum(bool(o.correct) for o in outcomes),
+        "latency_s": stats([o.latency_s for o in outcomes if o.latency_s is not None]),
+        "handoff_s": stats([o.handoff_s for o in outcomes if o.handoff_s is not None]),
+        "asr_s": stats([o.asr_s for o in outcomes if o.asr_s is not None]),
+        "resources": sampler.report(),
+        "sipp": {"cpu_s": sipp_cpu, "wall_s": sipp_wall,
+                 "pct_core_per_call": None if per_call is None else round(per_call, 2),
+                 "created": sum(r.stats.created for r in result.sipp),
+                 "successful": sum(r.stats.successful for r in result.sipp),
+                 "failed": result.sipp_failed,
+                 "failures": _merge([r.stats.failures for r in result.sipp]),
+                 "errors": [r.errors for r in result.sipp if r.errors][:3]},
+        "loop_lag": lag.summary(),
+        "bot_errors": [dict(e.data) for e in events if e.kind == "error"][:20],
+        "error_logs": errors.records[:20],
+        "wall_s": round(wall, 1),
+        "per_call": [_row(o) for o in outcomes],
+    }
+
+
+def _merge(dicts: list[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def _row(o: CallOutcome) -> dict[str, Any]:
+    row = {k: v for k, v in asdict(o).items() if v not in (None, "")}
+    row.pop("number", None)  # test numbers, but numbers all the same: not in the results
+    return row
