@@ -7,6 +7,8 @@ or an RTP port behind grows these numbers even when every caller heard an answer
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -59,6 +61,16 @@ def process_footprint(pid: int) -> ProcessFootprint:
     with p.oneshot():
         return ProcessFootprint(p.num_fds(), len(p.net_connections(kind="inet")),
                                 round(p.memory_info().rss / 2**20, 1))
+
+
+def open_files(pid: int) -> list[str]:
+    """What each of a process's FDs points at (to name a leak, not to count it)."""
+    fd_dir = f"/proc/{pid}/fd"
+    out = []
+    for fd in sorted(os.listdir(fd_dir), key=int):
+        with contextlib.suppress(OSError):
+            out.append(f"{fd} -> {os.readlink(f'{fd_dir}/{fd}')}")
+    return out
 
 
 async def footprint(ari: AriLister, pids: dict[str, int]) -> Footprint:

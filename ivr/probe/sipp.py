@@ -275,10 +275,11 @@ class SippProcess:
         ]
         (c.workdir / "argv.txt").write_text(" ".join(argv) + "\n")
         self._t0 = time.monotonic()
-        self._proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=(c.workdir / "stderr.log").open("wb"), cwd=str(c.workdir),
-        )
+        with (c.workdir / "stderr.log").open("wb") as stderr:  # the child keeps its own copy
+            self._proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+                cwd=str(c.workdir),
+            )
 
     def _write_files(self) -> None:
         c = self.callers
