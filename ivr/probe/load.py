@@ -1,8 +1,9 @@
 """N citizens asking real questions at once: one SIPp process per question, their CPU measured apart.
 
 ``run_load`` spreads the calls over the questions (call ``i`` asks question ``i mod len(questions)``), gives
-every call its own French mobile number (how the bot's events are matched with SIPp's calls), starts the
-processes together and returns each caller's :class:`~ivr.probe.outcomes.Expected` with the SIPp results.
+every call its own French mobile number (how the bot's events are matched with SIPp's calls), and returns
+each caller's :class:`~ivr.probe.outcomes.Expected` with the SIPp results. Process ``g`` of ``G`` starts
+``g / rate`` s late and places a call every ``G / rate`` s, so together they make one steady arrival stream.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Load:
         for i in range(p.calls):
             groups.setdefault(i % len(self.questions), []).append(number(p.first_number + i))
         share = max(1, -(-p.concurrent // len(groups))) if groups else 1
-        for qi, numbers in sorted(groups.items()):
+        for order, (qi, numbers) in enumerate(sorted(groups.items())):
             q = self.questions[qi]
             work = self.workdir / f"q{qi:02d}"
             await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
@@ -104,7 +105,7 @@ class Load:
             callers = SippCallers(
                 target=f"{a.bind}:{a.sip_port}", did=a.did, scenario=Scenario(audio, p.call_s),
                 numbers=tuple(numbers), concurrent=min(share, len(numbers)),
-                rate=max(p.rate / len(groups), 0.001), workdir=work,
+                rate=max(p.rate / len(groups), 0.001), workdir=work, sleep_s=order / p.rate,
             )
             proc = SippProcess(callers)
             self.processes.append(proc)

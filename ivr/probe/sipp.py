@@ -239,6 +239,8 @@ class SippCallers:
     """The carrier's address: Asterisk recognises the trunk by it."""
     media_port: int = 0
     """First local RTP port (SIPp takes two per call from there); 0: a free one."""
+    sleep_s: float = 0.0
+    """Wait this long before the first call (staggers several processes into one arrival stream)."""
 
 
 class SippProcess:
@@ -273,6 +275,8 @@ class SippProcess:
             "-trace_err", "-error_file", str(c.workdir / "errors.log"),
             "-nostdin", "-max_recv_loops", "100",
         ]
+        if c.sleep_s > 0:
+            argv += ["-sleep", f"{round(c.sleep_s * 1000)}ms"]
         (c.workdir / "argv.txt").write_text(" ".join(argv) + "\n")
         self._t0 = time.monotonic()
         with (c.workdir / "stderr.log").open("wb") as stderr:  # the child keeps its own copy
