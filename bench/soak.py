@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, Stack, stack, synth_questions
 from loadrun import run_plan
 
-from ivr.probe.footprint import Footprint, footprint, growth, settle
+from ivr.probe.footprint import Footprint, file_growth, footprint, growth, settle
 from ivr.probe.load import LoadPlan
 
 SETTLE_S = 120.0
@@ -107,6 +107,7 @@ async def main(argv: list[str]) -> int:
         "calls_lost": lost, "errors": errors,
         "footprint": {k: v.as_dict() for k, v in marks.items()},
         "growth": growth(start, end),
+        "file_growth": file_growth(start, end),
         "rss_growth_mb": {name: round(end.processes[name].rss_mb - p.rss_mb, 1)
                           for name, p in start.processes.items() if name in end.processes},
         "phases": {k: summary(v) for k, v in phases.items()},
@@ -117,7 +118,8 @@ async def main(argv: list[str]) -> int:
     print(f"calls lost: {lost} (target 0); errors: {errors}")
     print(f"start: {start.counts()}  rss {_rss(start)}")
     print(f"end:   {end.counts()}  rss {_rss(end)}")
-    print(f"growth: {report['growth'] or 'none'}")
+    print(f"growth: {report['growth'] or 'none'}; regular files opened since the start: "
+          f"{report['file_growth'] or 'none'}")
     print(f"wrote {args.out}")
     return 0
 

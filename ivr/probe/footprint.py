@@ -27,10 +27,17 @@ class AriLister(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ProcessFootprint:
-    """One process's open files, sockets and memory."""
+    """One process's descriptors, sockets and memory."""
 
     fds: int
+    """Every open descriptor."""
     sockets: int
+    """Internet sockets (SIP, RTP, AudioSocket, ARI...), whatever their state (CLOSE-WAIT included)."""
+    other_fds: int
+    """Descriptors that are not regular files: sockets of every family, pipes, event and timer FDs."""
+    files: int
+    """Regular files. Engines open some lazily, once (a voice's data, the database's WAL), so a few new
+    ones after a load are not a leak; a per-call leak shows as growth that scales with the calls."""
     rss_mb: float
 
 
@@ -50,17 +57,28 @@ class Footprint:
         """The figures that must come back to their baseline once calls are over (RSS is not one of them)."""
         out = {"channels": self.channels, "bridges": self.bridges}
         for name, p in self.processes.items():
-            out[f"{name}_fds"] = p.fds
             out[f"{name}_sockets"] = p.sockets
+            out[f"{name}_other_fds"] = p.other_fds
         return out
+
+    def files(self) -> dict[str, int]:
+        """Regular files open per process."""
+        return {name: p.files for name, p in self.processes.items()}
 
 
 def process_footprint(pid: int) -> ProcessFootprint:
     """FDs, inet sockets and RSS of one process."""
     p = psutil.Process(pid)
     with p.oneshot():
-        return ProcessFootprint(p.num_fds(), len(p.net_connections(kind="inet")),
+        fds, files = p.num_fds(), len(p.open_files())
+        return ProcessFootprint(fds, len(p.net_connections(kind="inet")), fds - files, files,
                                 round(p.memory_info().rss / 2**20, 1))
+
+
+def file_growth(before: Footprint, after: Footprint) -> dict[str, int]:
+    """Regular files opened since ``before`` per process (lazy one-off opens, or a leak if it scales)."""
+    b = before.files()
+    return {name: n - b.get(name, 0) for name, n in after.files().items() if n - b.get(name, 0) > 0}
 
 
 def open_files(pid: int) -> list[str]:
@@ -82,7 +100,7 @@ async def footprint(ari: AriLister, pids: dict[str, int]) -> Footprint:
 
 
 def growth(before: Footprint, after: Footprint) -> dict[str, int]:
-    """Counts that grew (after - before > 0)."""
+    """Counts that must come back to their baseline and grew (after - before > 0)."""
     b, a = before.counts(), after.counts()
     return {k: a[k] - b.get(k, 0) for k in a if a[k] - b.get(k, 0) > 0}
 
