@@ -133,13 +133,14 @@ class BaresipUA:
         if shutil.which("baresip") is None:
             raise SipUaError("baresip is not installed: run `make setup` (Debian package baresip-core)")
         self._write_config()
-        self._proc = await asyncio.create_subprocess_exec(
-            "baresip", "-f", str(self.workdir),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=(self.workdir / "baresip.log").open("wb"),
-            stderr=asyncio.subprocess.STDOUT,
-            cwd=str(self.workdir),
-        )
+        with (self.workdir / "baresip.log").open("wb") as log_file:  # the child keeps its own copy
+            self._proc = await asyncio.create_subprocess_exec(
+                "baresip", "-f", str(self.workdir),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=str(self.workdir),
+            )
         deadline = time.monotonic() + timeout
         while True:
             try:
