@@ -36,8 +36,9 @@ class ProcessFootprint:
     other_fds: int
     """Descriptors that are not regular files: sockets of every family, pipes, event and timer FDs."""
     files: int
-    """Regular files. Engines open some lazily, once (a voice's data, the database's WAL), so a few new
-    ones after a load are not a leak; a per-call leak shows as growth that scales with the calls."""
+    """Distinct regular files open. Pools open the same file several times (each SQLite connection holds the
+    database and its WAL), engines open some lazily, once (a voice's data): so a few new paths after a load
+    are not a leak; a per-call leak shows as paths that scale with the calls."""
     rss_mb: float
 
 
@@ -70,13 +71,14 @@ def process_footprint(pid: int) -> ProcessFootprint:
     """FDs, inet sockets and RSS of one process."""
     p = psutil.Process(pid)
     with p.oneshot():
-        fds, files = p.num_fds(), len(p.open_files())
-        return ProcessFootprint(fds, len(p.net_connections(kind="inet")), fds - files, files,
+        fds, files = p.num_fds(), p.open_files()
+        return ProcessFootprint(fds, len(p.net_connections(kind="inet")), fds - len(files),
+                                len({f.path for f in files}),
                                 round(p.memory_info().rss / 2**20, 1))
 
 
 def file_growth(before: Footprint, after: Footprint) -> dict[str, int]:
-    """Regular files opened since ``before`` per process (lazy one-off opens, or a leak if it scales)."""
+    """New distinct regular files per process since ``before`` (lazy one-off opens, or a leak if it scales)."""
     b = before.files()
     return {name: n - b.get(name, 0) for name, n in after.files().items() if n - b.get(name, 0) > 0}
 

@@ -4,7 +4,8 @@ The short version of the soak (``bench/soak.py``): real SIP calls from 127.0.0.2
 each streaming a synthesised question, ten at a time. Every call must end in a defined outcome (answered,
 handed to a person, callback, or the bot asked again), none silent, none dropped; and once they are over,
 Asterisk's channels and bridges and the bot's and Asterisk's sockets and other non-file descriptors are back
-to their baseline (regular files opened once by a lazily loaded engine are allowed, not a growth per call).
+to their baseline (a few regular files opened once, such as a lazily loaded voice, are allowed; a growth per
+call is not).
 Waits on state (SIPp's exit, the calls' teardown), never on fixed sleeps.
 """
 
@@ -56,7 +57,7 @@ async def test_twenty_sipp_calls_end_well_and_leave_nothing_behind(
     empty = Footprint(0, 0, {})
     await settle(take, empty, timeout=60)  # no channel or bridge left from the warm-up
     before = await take()
-    files_before = open_files(os.getpid())
+    fds_before = open_files(os.getpid())
     assert (before.channels, before.bridges) == (0, 0), before
     caplog.set_level(logging.ERROR)
     mark = len(bot.hub.history)
@@ -77,11 +78,10 @@ async def test_twenty_sipp_calls_end_well_and_leave_nothing_behind(
     assert sum(bool(o.correct) for o in outcomes) >= 1, (totals, detail)  # the speech path really answered
     assert not [e for e in bot.hub.history[mark:] if e.kind == "error"]
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    new_files = sorted(set(open_files(os.getpid())) - set(files_before))
-    assert growth(before, after) == {}, (before, after, new_files)  # sockets, pipes, channels, bridges
-    # regular files: a few lazy one-off opens (a voice's data, the database's WAL) are fine; a leak per call
-    # would show one or more per call
-    assert all(n < CALLS // 4 for n in file_growth(before, after).values()), (before, after, new_files)
+    new_fds = "\n".join(sorted(set(open_files(os.getpid())) - set(fds_before)))
+    assert growth(before, after) == {}, f"{before}\n{after}\nnew FDs of the bot:\n{new_fds}"
+    # regular files: a few new paths opened once (a voice's data) are fine; a leak per call adds one per call
+    assert all(n < CALLS // 4 for n in file_growth(before, after).values()), f"{after}\nnew FDs:\n{new_fds}"
     # the generator is cheap: under 5 % of a core per call (sampled CPU of every SIPp process)
     sipp_wall = max(r.wall_s for r in result.sipp)
     assert result.sipp_cpu_s / sipp_wall / AT_ONCE < 0.05, (result.sipp_cpu_s, sipp_wall)
