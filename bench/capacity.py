@@ -9,7 +9,7 @@ judged from the bot's own events (``ivr.probe.outcomes``): answered / handed off
 question) / callback / replied otherwise / silent / dropped, and the reply latency (end of the question's
 speech -> first prompt played after it). Per level: those counts, latency p50/p95/max, ASR p50, CPU of the
 bot, Asterisk and SIPp apart (100 % = one core; SIPp must stay <= 5 % of a core per call), peak RSS, and the
-bot's event-loop lag (a probe task in its loop). Prints the largest level whose latency p95 <= 2.5 s with no
+bot's event-loop lag (its own monitor, a task in its loop). Prints the largest level whose latency p95 <= 2.5 s with no
 caller silent or dropped. The caller-heard figure of a single call comes from ``turn_latency.py`` (baresip
 records what it hears). Writes ``bench/results/capacity.json``.
 

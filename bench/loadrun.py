@@ -1,8 +1,8 @@
 """One load run against the in-process bot, shared by ``capacity.py`` and ``soak.py``.
 
 SIPp callers (``ivr.probe.load``) ask the synthesised questions; replies are judged from the bot's events
-(``ivr.probe.outcomes``); the bot, Asterisk and SIPp are sampled apart (``resources.Sampler``); a probe task
-in the bot's loop measures its lag (``ivr.probe.looplag``).
+(``ivr.probe.outcomes``); the bot, Asterisk and SIPp are sampled apart (``resources.Sampler``); the bot's own
+loop-lag monitor (``ivr.runtime.looplag``, a task in its loop) gives the lag.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from resources import ErrorLog, Sampler
 
 from ivr.probe.load import Load, LoadPlan
 from ivr.probe.load import Question as LoadQuestion
-from ivr.probe.looplag import LoopLagProbe
 from ivr.probe.outcomes import DEFINED, CallOutcome, count, judge_all
+from ivr.runtime.looplag import LoopLagMonitor
 
 
 def load_questions(questions: list[Question]) -> list[LoadQuestion]:
@@ -42,16 +42,18 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
     load = Load(st.settings, load_questions(questions), plan, workdir)
     sampler = Sampler(st.asterisk.proc.pid(), lambda: load.sipp_pids)
     t0 = time.monotonic()
+    lag = LagWatch(st.bot.looplag)
     with ErrorLog() as errors:
-        async with LoopLagProbe() as lag:
-            sampling = asyncio.create_task(sampler.run())
-            try:
-                await load.start()
-                result = await load.wait(timeout)
-                await calls_over(st, 15.0)
-            finally:
-                sampling.cancel()
-                await load.kill()
+        sampling = asyncio.create_task(sampler.run())
+        watching = asyncio.create_task(lag.run())
+        try:
+            await load.start()
+            result = await load.wait(timeout)
+            await calls_over(st, 15.0)
+        finally:
+            sampling.cancel()
+            watching.cancel()
+            await load.kill()
     wall = time.monotonic() - t0
     events = list(hub.history[mark:])
     eos = st.settings.vad.end_of_speech_ms / 1000
@@ -82,6 +84,39 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
         "wall_s": round(wall, 1),
         "per_call": [_row(o) for o in outcomes],
     }
+
+
+class LagWatch:
+    """The bot's loop lag over a whole run: its monitor keeps the last minute, so read it every 20 s.
+
+    ``max_ms`` is the run's maximum; ``p99_ms`` the worst p99 over the one-minute windows read (exact for a
+    run shorter than a minute).
+    """
+
+    def __init__(self, monitor: LoopLagMonitor) -> None:
+        self.monitor = monitor
+        self.max_s = 0.0
+        self.p99_s = 0.0
+        self.samples = 0
+
+    def read(self) -> None:
+        """Fold the monitor's current window in."""
+        snap = self.monitor.snapshot()
+        self.max_s, self.p99_s = max(self.max_s, snap.max_s), max(self.p99_s, snap.p99_s)
+        self.samples = max(self.samples, snap.samples)
+
+    async def run(self, every: float = 20.0) -> None:
+        """Read until cancelled."""
+        self.monitor.stats.reset()
+        while True:
+            await asyncio.sleep(every)
+            self.read()
+
+    def summary(self) -> dict[str, float | int]:
+        """Max and p99 in milliseconds."""
+        self.read()
+        return {"max_ms": round(self.max_s * 1000, 1), "p99_ms": round(self.p99_s * 1000, 1),
+                "window_samples": self.samples}
 
 
 def _merge(dicts: list[dict[str, int]]) -> dict[str, int]:
