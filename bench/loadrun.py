@@ -60,7 +60,9 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
     outcomes = judge_all(result.expected, events, result.marks, eos)
     sipp_cpu = result.sipp_cpu_s
     sipp_wall = max((r.wall_s for r in result.sipp), default=0.0)
-    per_call = sipp_cpu / sipp_wall / max(1, plan.concurrent) * 100 if sipp_wall else None
+    # CPU-seconds per second of call: the share of one core a call costs the generator (callers hang up at
+    # ``call_s`` unless the bot hangs up first, which only makes the real share higher than this when it does)
+    per_call = sipp_cpu / (plan.calls * plan.call_s) * 100 if plan.calls else None
     return {
         "calls": plan.calls,
         "concurrent": plan.concurrent,

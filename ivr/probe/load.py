@@ -3,7 +3,8 @@
 ``run_load`` spreads the calls over the questions (call ``i`` asks question ``i mod len(questions)``), gives
 every call its own French mobile number (how the bot's events are matched with SIPp's calls), and returns
 each caller's :class:`~ivr.probe.outcomes.Expected` with the SIPp results. Process ``g`` of ``G`` starts
-``g / rate`` s late and places a call every ``G / rate`` s, so together they make one steady arrival stream.
+``g / rate`` s late and places a call every ``G / rate`` s, so together they make one steady arrival stream;
+below one call per second per process, each call gets its own SIPp instead (see ``MIN_SIPP_RATE``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def number(i: int) -> str:
     return f"06{i % 10**8:08d}"
 
 
+MIN_SIPP_RATE = 1.0
+"""New calls per second below which SIPp does not pace the calls itself. SIPp runs its calls' timers only when
+it creates calls: with a rate period over 1 s a caller's hang-up waits for the next period (seen: 25 s calls
+lasting 60 s at one call a minute). Slower arrivals get one SIPp per call, started on time from here."""
+
+
 class Load:
     """A running load; ``sipp_pids`` lets a sampler watch the generator's CPU while it runs."""
 
@@ -82,6 +89,7 @@ class Load:
         self.questions = questions
         self.expected: list[Expected] = []
         self.processes: list[SippProcess] = []
+        self._launcher: asyncio.Task[None] | None = None
 
     @property
     def sipp_pids(self) -> list[int]:
@@ -89,36 +97,65 @@ class Load:
         return [p.pid for p in self.processes if p.pid is not None]
 
     async def start(self) -> None:
-        """Encode the questions and start one SIPp per question that has callers."""
-        p, a = self.plan, self.settings.asterisk
+        """Encode the questions, then start one SIPp per question (or one per call, on time, when slow)."""
+        p = self.plan
         groups: dict[int, list[str]] = {}
         for i in range(p.calls):
             groups.setdefault(i % len(self.questions), []).append(number(p.first_number + i))
-        share = max(1, -(-p.concurrent // len(groups))) if groups else 1
-        for order, (qi, numbers) in enumerate(sorted(groups.items())):
-            q = self.questions[qi]
+        audio: dict[int, Path] = {}
+        for qi in sorted(groups):
             work = self.workdir / f"q{qi:02d}"
             await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
-            audio = work / "question.ulaw"
-            speech_s = await asyncio.to_thread(write_ulaw, q.wav, audio, lead_s=p.ask_at_s, total_s=p.call_s + 5)
-            self.expected.extend(Expected(n, q.intent, p.ask_at_s + speech_s) for n in numbers)
-            callers = SippCallers(
-                target=f"{a.bind}:{a.sip_port}", did=a.did, scenario=Scenario(audio, p.call_s),
-                numbers=tuple(numbers), concurrent=min(share, len(numbers)),
-                rate=max(p.rate / len(groups), 0.001), workdir=work, sleep_s=order / p.rate,
-            )
-            proc = SippProcess(callers)
-            self.processes.append(proc)
-        for proc in self.processes:
+            audio[qi] = work / "question.ulaw"
+            speech_s = await asyncio.to_thread(write_ulaw, self.questions[qi].wav, audio[qi], lead_s=p.ask_at_s,
+                                               total_s=p.call_s + 5)
+            self.expected.extend(Expected(n, self.questions[qi].intent, p.ask_at_s + speech_s) for n in groups[qi])
+        if groups and p.rate / len(groups) >= MIN_SIPP_RATE:
+            share = max(1, -(-p.concurrent // len(groups)))
+            for order, (qi, numbers) in enumerate(sorted(groups.items())):
+                self.processes.append(SippProcess(self._callers(
+                    audio[qi], tuple(numbers), self.workdir / f"q{qi:02d}", concurrent=min(share, len(numbers)),
+                    rate=p.rate / len(groups), sleep_s=order / p.rate)))
+            for proc in self.processes:
+                await proc.start()
+            return
+        one_each = [SippProcess(self._callers(audio[i % len(self.questions)], (number(p.first_number + i),),
+                                              self.workdir / f"q{i % len(self.questions):02d}" / f"c{i:05d}"))
+                    for i in range(p.calls)]
+        self.processes = one_each
+        self._launcher = asyncio.create_task(self._launch(one_each))
+
+    def _callers(self, audio: Path, numbers: tuple[str, ...], work: Path, *, concurrent: int = 1,
+                 rate: float = MIN_SIPP_RATE, sleep_s: float = 0.0) -> SippCallers:
+        a = self.settings.asterisk
+        return SippCallers(target=f"{a.bind}:{a.sip_port}", did=a.did, scenario=Scenario(audio, self.plan.call_s),
+                           numbers=numbers, concurrent=concurrent, rate=rate, workdir=work, sleep_s=sleep_s)
+
+    async def _launch(self, processes: list[SippProcess]) -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        for i, proc in enumerate(processes):
+            await asyncio.sleep(max(0.0, t0 + i / self.plan.rate - loop.time()))  # the arrival schedule
             await proc.start()
 
     async def wait(self, timeout: float) -> LoadResult:
         """Wait for every SIPp to finish its calls (killed past ``timeout``)."""
-        results = await asyncio.gather(*(proc.wait(timeout) for proc in self.processes))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if self._launcher is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._launcher, timeout)
+        started = [proc for proc in self.processes if proc.pid is not None]
+        left = max(1.0, deadline - loop.time())
+        results = await asyncio.gather(*(proc.wait(left) for proc in started))
         return LoadResult(tuple(self.expected), tuple(results))
 
     async def kill(self) -> None:
-        """Stop every SIPp now."""
+        """Stop every SIPp now (and any not started yet)."""
+        if self._launcher is not None:
+            self._launcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._launcher
         for proc in self.processes:
             with contextlib.suppress(Exception):
                 await proc.kill()
