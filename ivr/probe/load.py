@@ -128,8 +128,9 @@ class Load:
     def _callers(self, audio: Path, numbers: tuple[str, ...], work: Path, *, concurrent: int = 1,
                  rate: float = MIN_SIPP_RATE, sleep_s: float = 0.0) -> SippCallers:
         a = self.settings.asterisk
-        return SippCallers(target=f"{a.bind}:{a.sip_port}", did=a.did, scenario=Scenario(audio, self.plan.call_s),
-                           numbers=numbers, concurrent=concurrent, rate=rate, workdir=work, sleep_s=sleep_s)
+        return SippCallers(target=f"{a.sip_bind or a.bind}:{a.sip_port}", did=a.did,
+                           scenario=Scenario(audio, self.plan.call_s), numbers=numbers, concurrent=concurrent,
+                           rate=rate, workdir=work, sleep_s=sleep_s)
 
     async def _launch(self, processes: list[SippProcess]) -> None:
         loop = asyncio.get_running_loop()
