@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ivr.audio.wav import write_wav  # noqa: E402
-from ivr.call.events import CallEvent  # noqa: E402
+from ivr.call.events import CallEvent, Said, SpeechEnd, SpeechStart, Transcript  # noqa: E402
 from ivr.config import Settings  # noqa: E402
 from ivr.probe.call import ProbeCall  # noqa: E402
 from ivr.telephony.asterisk.process import AsteriskProcess  # noqa: E402
@@ -207,24 +207,25 @@ def bot_breakdown(history: list[CallEvent]) -> list[dict[str, float]]:
         by_call.setdefault(e.call_id, []).append(e)
     rows = []
     for events in by_call.values():
-        last_start: CallEvent | None = None
-        last_end: CallEvent | None = None
+        last_start: tuple[CallEvent, SpeechStart] | None = None
+        last_end: tuple[CallEvent, SpeechEnd] | None = None
         for i, e in enumerate(events):
-            if e.kind == "speech_start":
-                last_start = e
-            elif e.kind == "speech_end":
-                last_end = e
-            elif e.kind == "transcript" and last_end is not None:
-                say = next((x for x in events[i:] if x.kind == "say"), None)
+            if isinstance(e.body, SpeechStart):
+                last_start = (e, e.body)
+            elif isinstance(e.body, SpeechEnd):
+                last_end = (e, e.body)
+            elif isinstance(e.body, Transcript) and last_end is not None:
+                say = next((x for x in events[i:] if isinstance(x.body, Said)), None)
+                end_ev, end = last_end
                 row = {
-                    "asr_s": float(e.data.get("asr_s", 0.0)),
-                    "end_to_transcript_s": (e.at - last_end.at).total_seconds(),
+                    "asr_s": e.body.asr_s,
+                    "end_to_transcript_s": (e.at - end_ev.at).total_seconds(),
                 }
                 if last_start is not None:
-                    row["utterance_s"] = float(last_end.data["t"]) - float(last_start.data["t"])
+                    row["utterance_s"] = end.t - last_start[1].t
                 if say is not None:
                     row["transcript_to_say_s"] = (say.at - e.at).total_seconds()
-                    row["end_to_say_s"] = (say.at - last_end.at).total_seconds()
+                    row["end_to_say_s"] = (say.at - end_ev.at).total_seconds()
                 rows.append(row)
                 last_end = None
     return rows

@@ -17,6 +17,7 @@ from typing import Any
 from common import ASK_AT, stack
 
 from ivr.audio.wav import write_wav
+from ivr.call.events import IntentMatched
 from ivr.nlu.types import Candidate, Decision, MatchResult
 from ivr.probe.call import ProbeCall
 from ivr.testing.spoken.corpus import Rendering
@@ -30,9 +31,9 @@ ANSWER_WAIT_S = 9.0
 def _routed(events: list[Any]) -> dict[str, Any]:
     """The first ``intent`` event of a call (what the bot made of the question), or nothing heard."""
     for e in events:
-        if e.kind == "intent":
-            return {"decision": str(e.data.get("decision")), "intent": e.data.get("intent"),
-                    "score": e.data.get("score"), "heard": e.data.get("text", "")}
+        if isinstance(e.body, IntentMatched):
+            return {"decision": str(e.body.decision), "intent": e.body.intent, "score": e.body.score,
+                    "heard": e.body.text}
     return {"decision": "no_text", "intent": None, "score": None, "heard": ""}
 
 

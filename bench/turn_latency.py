@@ -37,6 +37,8 @@ from common import (
     synth_questions,
 )
 
+from ivr.call.events import Hangup, IntentMatched, Said, Transcript
+
 TARGET_P50 = 1.2
 TARGET_P95 = 2.0
 
@@ -56,15 +58,16 @@ def call_summary(events: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"bot_calls": len({e.call_id for e in events})}
     seen_transcript = False
     for e in events:
-        if e.kind == "intent" and "intent" not in out:
-            out["intent"], out["decision"] = e.data.get("intent"), e.data.get("decision")
-        elif e.kind == "transcript":
-            seen_transcript = True
-        elif e.kind == "say" and seen_transcript and "reply" not in out:
-            out["reply"] = e.data.get("key")
-        elif e.kind == "hangup":
-            out["outcome"] = e.data.get("outcome")
-    out["media_failed"] = not any(e.kind == "say" for e in events)
+        match e.body:
+            case IntentMatched(intent=intent, decision=decision) if "intent" not in out:
+                out["intent"], out["decision"] = intent, str(decision)
+            case Transcript():
+                seen_transcript = True
+            case Said(key=key) if seen_transcript and "reply" not in out:
+                out["reply"] = key
+            case Hangup(outcome=outcome):
+                out["outcome"] = str(outcome)
+    out["media_failed"] = not any(isinstance(e.body, Said) for e in events)
     return out
 
 

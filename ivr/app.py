@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.call.events import EventHub
+from ivr.call.router import StasisRouter
 from ivr.call.services import BotServices
 from ivr.clock import Clock, SystemClock
 from ivr.config import Settings
@@ -19,7 +20,6 @@ from ivr.runtime.looplag import LoopLagMonitor
 from ivr.runtime.status import RuntimeStatus, now_status, publish, status_path
 from ivr.telephony.ari.client import AriClient
 from ivr.telephony.audiosocket import AudioSocketServer
-from ivr.telephony.router import StasisRouter
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,9 @@ from ivr.errors import IvrError
 
 # Each module exposes ``register(subparsers) -> None``; a subcommand sets ``func(settings, args) -> int``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "ivr.botcommands",
     "ivr.telephony.commands",
+    "ivr.probe.commands",
     "ivr.store.commands",
     "ivr.store.figures_cli",
     "ivr.tts.commands",

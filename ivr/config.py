@@ -183,13 +183,12 @@ class DialogSettings:
     max_retries: int = 2
     """No-match / no-input re-prompts before offering a human or a callback."""
     timezone: str = "Europe/Paris"
-    callback_offer_after_s: int = 90
     emergency_transfer_to: str = ""
+    """If set, emergency calls are also transferred to this number after the instruction."""
     callback_poll_s: float = 30.0
     """How often pending callbacks are examined."""
     callback_retry_s: float = 1800.0
     """Delay before a callback that got no answer is tried again."""
-    """If set, emergency calls are also transferred to this number after the instruction."""
     callback_promise_h: float = 4.0
     """A callback counts as kept when done within this long after the opening it was promised for: the
     prompt promises a half-day ("demain matin"), and a 3 h 30 morning plus the 30 min retry fits in 4 h."""

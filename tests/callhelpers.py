@@ -77,16 +77,27 @@ def kinds(events: list[CallEvent]) -> list[str]:
     return [e.kind for e in events]
 
 
+def _matches(e: CallEvent, kind: type | str, has: tuple[str, ...], match: dict[str, Any]) -> bool:
+    if isinstance(kind, str):  # by stored kind name, on the JSON form
+        data = e.data
+        return e.kind == kind and all(data.get(k) == v for k, v in match.items()) and all(data.get(k) for k in has)
+    return (isinstance(e.body, kind) and all(getattr(e.body, k) == v for k, v in match.items())
+            and all(getattr(e.body, k) for k in has))
+
+
 async def wait_for_event(
-    hub: Any, kind: str, timeout: float = 10.0, has: tuple[str, ...] = (), **match: Any
+    hub: Any, kind: type | str, timeout: float = 10.0, has: tuple[str, ...] = (), **match: Any
 ) -> CallEvent:
-    """Poll the hub's history for an event of ``kind`` with the ``match`` values and the ``has`` keys."""
+    """The first event of ``kind`` (a type, or a stored kind name) with the ``match`` values and ``has`` fields.
+
+    Polls the hub's history until ``timeout``.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         for e in hub.history:
-            if (e.kind == kind and all(e.data.get(k) == v for k, v in match.items())
-                    and all(k in e.data for k in has)):
+            if _matches(e, kind, has, match):
                 return e
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no {kind} event {match} within {timeout} s; got {[e.kind for e in hub.history]}")
+    name = kind if isinstance(kind, str) else kind.__name__
+    raise AssertionError(f"no {name} {match} within {timeout} s; got {[e.kind for e in hub.history]}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.actions.callbacks import CallbackOutcome
+from ivr.audio.frame import BYTES_PER_SECOND
 from ivr.config import Settings
 from ivr.errors import AriError
 from ivr.store.records import CallbackRecord
@@ -113,7 +114,7 @@ class AriCallbackDialer:
             path = intro_path = await self.tts.render_transient(intro, "fr", self.transient_dir)
             with contextlib.suppress(AriError):
                 await self.ari.play(agent_id, f"sound:{path.with_suffix('')}")
-            pcm_seconds = path.stat().st_size / 32000
+            pcm_seconds = path.stat().st_size / BYTES_PER_SECOND
             await asyncio.sleep(min(pcm_seconds, 12.0) + 0.3)
             citizen_leg = await self._leg(
                 f"PJSIP/{trunk_number(cb.number)}@trunk", "citizen", cb, f"Mairie <{did}>"

@@ -12,6 +12,9 @@ INTERNAL_RATE = 16_000
 
 SAMPLE_WIDTH = 2
 
+BYTES_PER_SECOND = INTERNAL_RATE * SAMPLE_WIDTH
+"""32 000: the length of one second of internal audio, in bytes."""
+
 
 @dataclass(frozen=True, slots=True)
 class AudioFrame:

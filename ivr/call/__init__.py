@@ -1,4 +1,4 @@
-"""The per-call session wiring the stages together.
+"""The call: the per-call session wiring stages 2 to 8 together, the Stasis router, the call's typed events.
 
 arrive -> audio -> VAD -> ASR -> understand -> decide -> act -> speak
 """

@@ -12,8 +12,9 @@ import contextlib
 import logging
 from typing import Any
 
-from ivr.call.events import CallEvents
+from ivr.call.events import AgentTranscript, CallEvents, Suggestion
 from ivr.call.services import BotServices
+from ivr.enums import Speaker
 from ivr.errors import AriError, IvrError
 from ivr.nlu.types import Decision
 from ivr.telephony.audiosocket import AudioSocketServer
@@ -24,7 +25,7 @@ from ivr.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 
-SIDES = (("in", "caller"), ("out", "agent"))
+SIDES = (("in", Speaker.CALLER), ("out", Speaker.AGENT))
 
 
 class LiveAssist:
@@ -42,7 +43,7 @@ class LiveAssist:
         tasks = [asyncio.create_task(self._side(channel_id, spy, speaker, events, lang)) for spy, speaker in SIDES]
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _side(self, channel_id: str, spy: str, speaker: str, events: CallEvents, lang: str) -> None:
+    async def _side(self, channel_id: str, spy: str, speaker: Speaker, events: CallEvents, lang: str) -> None:
         try:
             snoop_id = await self.ari.snoop(channel_id, spy=spy)
             leg = await attach_media(self.ari, self.media, snoop_id, self.s.media_host)
@@ -68,7 +69,7 @@ class LiveAssist:
         budget = self.s.settings.overload.latency_budget_s
         return load is not None and budget > 0 and load.wait_s > budget
 
-    async def _utterance(self, channel_id: str, audio: bytes, speaker: str, events: CallEvents, lang: str) -> None:
+    async def _utterance(self, channel_id: str, audio: bytes, speaker: Speaker, events: CallEvents, lang: str) -> None:
         try:
             peer = await self.ari.get_variable(channel_id, "BRIDGEPEER")
         except AriError:
@@ -84,7 +85,7 @@ class LiveAssist:
         text = str(result.text).strip()
         if not text:
             return
-        await events.emit("agent_transcript", speaker=speaker, text=text)
+        await events.emit(AgentTranscript(speaker, text))
         match = await asyncio.to_thread(self.s.match, text, lang)
         if match.decision is not Decision.ANSWER or match.intent is None or match.intent in self._suggested:
             return
@@ -94,6 +95,4 @@ class LiveAssist:
         self._suggested.add(match.intent)
         answer = intent.answers.get(lang) or intent.answers.get("fr")
         link = intent.follow_up.link
-        await events.emit(
-            "suggestion", intent=match.intent, text=answer.chat if answer else "", link=link, score=match.score
-        )
+        await events.emit(Suggestion(match.intent, answer.chat if answer else "", link, match.score))

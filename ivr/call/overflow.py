@@ -14,6 +14,7 @@ import logging
 import uuid
 from pathlib import Path
 
+from ivr.call import events as ce
 from ivr.call.admission import Overflow
 from ivr.call.events import CallEvents
 from ivr.call.services import BotServices
@@ -41,16 +42,15 @@ class OverflowDesk:
         """Play the message and queue the caller (or offer a callback); returns the call id."""
         call_id = str(uuid.uuid4())
         events = CallEvents(call_id, self.s.hub, self.s.clock.now)
-        await events.emit("started", number=caller_number, channel=channel_id)
-        await events.emit("overflow", to=verdict.to, reason=verdict.reason,
-                          predicted_s=round(verdict.predicted_s, 2))
+        await events.emit(ce.Started(channel=channel_id, number=caller_number))
+        await events.emit(ce.CallOverflowed(verdict.to, verdict.reason, round(verdict.predicted_s, 2)))
         offer = verdict.to == "callback" and self.s.actions is not None
         sound = await self._sound("overflow_callback" if offer else "overflow_queue")
         ari = self.s.ari
         await ari.set_variable(channel_id, "IVR_CALL_ID", call_id)
         await ari.set_variable(channel_id, "IVR_OVERFLOW_PROMPT", str(sound))
         await ari.continue_in_dialplan(channel_id, "ivr-overflow", "callback" if offer else "queue")
-        await events.emit("transfer", service=self.s.settings.asterisk.fallback_queue, reason="overload")
+        await events.emit(ce.Handoff(self.s.settings.asterisk.fallback_queue, ce.HandoffReason.OVERLOAD))
         log.info("call not taken by the bot (%s, predicted %.1f s): %s", verdict.reason, verdict.predicted_s,
                  "callback offer" if offer else "reception queue")
         return call_id
@@ -73,9 +73,9 @@ class OverflowDesk:
         except Exception:  # the caller is not left in silence: reception takes the call
             log.exception("overflow callback could not be stored")
             await ari.continue_in_dialplan(ch.id, "ivr-queue", service)
-            await events.emit("transfer", service=service, reason="overload")
+            await events.emit(ce.Handoff(service, ce.HandoffReason.OVERLOAD))
             return
-        await events.emit("callback", service=service, not_before=now.isoformat(), reason="overload")
+        await events.emit(ce.CallbackScheduled(service, now, reason="overload"))
         await ari.set_variable(ch.id, "IVR_OVERFLOW_PROMPT", str(await self._sound("overflow_callback_done")))
         await ari.continue_in_dialplan(ch.id, "ivr-overflow-done", "s")
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any
 
-from ivr.call.events import CallEvent
+from ivr.call.events import AgentAnswered, CallEvent, QueueAbandoned
 from ivr.clock import Clock
 from ivr.telephony.ami import AmiClient
 from ivr.telephony.ami_events import AgentConnect, QueueCallerAbandon, QueueEvent
@@ -28,17 +26,20 @@ class QueueRecord:
     """A queue outcome to add to the stream of the call whose channel is ``unique_id``."""
 
     unique_id: str
-    kind: str
-    data: dict[str, Any]
+    body: QueueAbandoned | AgentAnswered
+
+    @property
+    def kind(self) -> str:
+        """The stored kind of the event."""
+        return self.body.KIND
 
 
 def queue_record(event: QueueEvent) -> QueueRecord | None:
     """The call event a queue event means (``None`` for those the figures do not need)."""
     if isinstance(event, QueueCallerAbandon):
-        return QueueRecord(event.unique_id, "queue_abandoned", {"service": event.queue, "wait_s": event.hold_time})
+        return QueueRecord(event.unique_id, QueueAbandoned(event.queue, event.hold_time))
     if isinstance(event, AgentConnect):
-        return QueueRecord(event.unique_id, "agent_answered",
-                           {"service": event.queue, "wait_s": event.hold_time, "agent": event.member_name})
+        return QueueRecord(event.unique_id, AgentAnswered(event.queue, event.hold_time, event.member_name))
     return None
 
 
@@ -66,7 +67,7 @@ class QueueRecorder:
         if call_id is None:
             log.debug("queue event %s for unknown channel %s", rec.kind, rec.unique_id)
             return None
-        out = CallEvent(call_id, 0, self._clock.now(), rec.kind, MappingProxyType(rec.data))
+        out = CallEvent(call_id, 0, self._clock.now(), rec.body)
         await self._publish(out)
         return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import uuid
@@ -11,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ivr.audio.frame import AudioFrame
+from ivr.audio.frame import BYTES_PER_SECOND, AudioFrame
+from ivr.call import events as ce
 from ivr.call.deadline import Late, within
 from ivr.call.events import CallEvents
 from ivr.call.inbox import Inbox
@@ -19,6 +19,8 @@ from ivr.call.services import BotServices
 from ivr.call.state import CallState, CallStateMachine
 from ivr.dialog import actions as act
 from ivr.dialog import events as dev
+from ivr.dialog.records import RECORD_TYPES
+from ivr.enums import Outcome, Speaker
 from ivr.errors import AriError, AriNotFound, IvrError
 from ivr.logctx import call_id_var
 from ivr.playback.player import Player
@@ -74,7 +76,7 @@ class CallSession:
         self.sm = CallStateMachine()
         self.lang = "fr"
         self.dialog = dialog
-        self.outcome: str | None = None
+        self.outcome: Outcome | None = None
         self._resume = resume
         self._connect_media = connect_media
         self._inbox: Inbox[Input] = Inbox()
@@ -87,11 +89,6 @@ class CallSession:
         self._listening = False
         self._hung_up = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self.barge_ins: collections.deque[float] = collections.deque(maxlen=100)
-        """Seconds from speech onset (audio time) to the prompt being stopped, per barge-in."""
-        self.inbound_energy: collections.deque[tuple[float, float]] = collections.deque(maxlen=6000)
-        """(audio time, RMS) per 20 ms frame of caller audio, the last 2 minutes: tests line it up with what was
-        sent."""
 
     # --- inputs from the router ---------------------------------------------------------------------
 
@@ -110,7 +107,7 @@ class CallSession:
 
     # --- main ---------------------------------------------------------------------------------------
 
-    async def run(self) -> str:
+    async def run(self) -> Outcome:
         """The call from answer to hang-up or hand-off; returns the outcome."""
         call_id_var.set(self.call_id)
         release: Callable[[], Awaitable[None]] | None = None
@@ -118,7 +115,7 @@ class CallSession:
         try:
             if self._resume is None:
                 await self.s.ari.answer(self.channel_id)
-                await self.events.emit("started", number=self.caller_number, channel=self.channel_id)
+                await self.events.emit(ce.Started(channel=self.channel_id, number=self.caller_number))
             self.sm.fire("answer")
             media, release = await self._connect_media()
             self.sm.fire("media_connected")
@@ -131,22 +128,22 @@ class CallSession:
             if not self._hung_up and self.sm.state is not CallState.HANDED_OFF:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._fallback_to_human(), 3)
-            self.outcome = self.outcome or "abandoned"
+            self.outcome = self.outcome or Outcome.ABANDONED
             raise
         except AriError as exc:
             # usually the caller hung up while we were talking to Asterisk; if not, a human takes over
             if self._hung_up or isinstance(exc, AriNotFound):
                 log.info("call ended during an ARI operation (%s)", exc.code)
-                self.outcome = self.outcome or "abandoned"
+                self.outcome = self.outcome or Outcome.ABANDONED
             else:
                 log.warning("ARI operation failed mid-call: %s", exc.message)
-                self.outcome = "failed"
-                await self.events.emit("error", code=exc.code)
+                self.outcome = Outcome.FAILED
+                await self.events.emit(ce.CallError(exc.code))
                 await self._fallback_to_human()
         except Exception as exc:
             log.exception("call failed")
-            self.outcome = "failed"
-            await self.events.emit("error", code=getattr(exc, "code", type(exc).__name__))
+            self.outcome = Outcome.FAILED
+            await self.events.emit(ce.CallError(getattr(exc, "code", type(exc).__name__)))
             await self._fallback_to_human()
         finally:
             if self._player is not None:
@@ -159,17 +156,17 @@ class CallSession:
                 with contextlib.suppress(Exception):
                     await release()
             if self.sm.state is not CallState.HANDED_OFF:
-                self.outcome = self.outcome or "abandoned"
+                self.outcome = self.outcome or Outcome.ABANDONED
                 self.sm.fire("end")
-                await self.events.emit("hangup", outcome=self.outcome)
-        return self.outcome or "abandoned"
+                await self.events.emit(ce.Hangup(self.outcome))
+        return self.outcome or Outcome.ABANDONED
 
     async def _fallback_to_human(self) -> None:
         """A crash in the bot sends the caller to human reception, never to silence."""
         with contextlib.suppress(IvrError):
             await self.s.ari.continue_in_dialplan(self.channel_id, "ivr-fallback", "s")
             self.sm.fire("handoff")
-            await self.events.emit("transfer", service=self.s.settings.asterisk.fallback_queue, reason="error")
+            await self.events.emit(ce.Handoff(self.s.settings.asterisk.fallback_queue, ce.HandoffReason.ERROR))
 
     async def _converse(self) -> None:
         if self.dialog is None:
@@ -191,7 +188,7 @@ class CallSession:
             if isinstance(inp, _Hangup):
                 if self._media_error is not None and not self._hung_up:
                     raise self._media_error  # the caller is still there: a person takes over
-                self.outcome = self.outcome or "abandoned"
+                self.outcome = self.outcome or Outcome.ABANDONED
                 return
             actions = await self._to_dialog(inp)
 
@@ -209,16 +206,10 @@ class CallSession:
         if isinstance(inp, _Utterance):
             # the encoder takes milliseconds per query: off the loop that paces every call's audio
             match = await asyncio.to_thread(self.s.match, inp.text, self.lang)
-            await self.events.emit("transcript", speaker="caller", text=inp.text, asr_s=round(inp.asr_s, 3),
-                                   eos_wait_s=round(inp.wait_s, 3))
-            await self.events.emit(
-                "intent", intent=match.intent, decision=str(match.decision), score=round(match.score, 3),
-                text=inp.text,
-            )
+            await self.events.emit(ce.Transcript(Speaker.CALLER, inp.text, round(inp.asr_s, 3), round(inp.wait_s, 3)))
+            await self.events.emit(ce.IntentMatched(match.intent, match.decision, round(match.score, 3), inp.text))
             result: list[act.Action] = self.dialog.handle(dev.Heard(inp.text, match))
             return result
-        if isinstance(inp, dev.NoInput):
-            await self.events.emit("no_input")
         handled: list[act.Action] = self.dialog.handle(inp)
         return handled
 
@@ -248,8 +239,8 @@ class CallSession:
                 interrupted = interrupted or not done
             elif isinstance(a, act.Listen):
                 listen = a
-            elif isinstance(a, act.Record):
-                await self.events.emit(a.kind, **dict(a.data))
+            elif isinstance(a, RECORD_TYPES):
+                await self.events.emit(a)
             elif isinstance(a, act.CancelCallback):
                 if self.s.cancel_callback is not None:
                     with contextlib.suppress(IvrError):  # already dialled or cancelled meanwhile
@@ -260,10 +251,10 @@ class CallSession:
                 await self._transfer(a)
                 return None
             elif isinstance(a, act.EmergencyTransfer):
-                await self.events.emit("transfer", service="emergency", number_configured=True)
+                await self.events.emit(ce.Handoff("emergency", ce.HandoffReason.EMERGENCY))
                 await self.s.ari.continue_in_dialplan(self.channel_id, "ivr-emergency", a.number)
                 self.sm.fire("handoff")
-                self.outcome = "emergency"
+                self.outcome = Outcome.EMERGENCY
                 return None
             elif isinstance(a, act.ScheduleCallback):
                 await self._schedule_callback(a)
@@ -278,15 +269,13 @@ class CallSession:
     async def _say(self, say: act.Say) -> bool:
         assert self._player is not None
         self._segmenter.disarm_no_input()
-        await self.events.emit(
-            "say", key=say.key, lang=say.lang, interruptible=say.interruptible, text=say.text
-        )
+        await self.events.emit(ce.Said(say.key, say.lang, say.interruptible, say.text))
         # a cached prompt streams from its file; a miss streams from the synthesiser as it renders, so the
         # first words go out before the whole answer exists (the cache stores it once complete)
         frames = self.s.tts.stream(say.text, say.lang)
         result = await self._player.play_stream(frames, key=say.key, interruptible=say.interruptible)
         if not result.completed:
-            await self.events.emit("prompt_stopped", key=say.key, played_s=round(result.played_s, 2))
+            await self.events.emit(ce.PromptStopped(say.key, round(result.played_s, 2)))
         return result.completed
 
     async def _transfer(self, t: act.Transfer) -> None:
@@ -296,10 +285,10 @@ class CallSession:
         await ari.set_variable(self.channel_id, "IVR_SUMMARY", summary.to_text(200))
         await ari.set_variable(self.channel_id, "CALLERID(name)", summary.to_callerid_name())
         await ari.set_variable(self.channel_id, "IVR_QUEUE_TIMEOUT", str(self.s.settings.asterisk.queue_timeout_s))
-        await self.events.emit("transfer", service=t.service, summary=summary.to_text(200), intent=summary.intent)
+        await self.events.emit(ce.Handoff(t.service, ce.HandoffReason.QUEUE, summary.to_text(200), summary.intent))
         await ari.continue_in_dialplan(self.channel_id, "ivr-queue", t.service)
         self.sm.fire("handoff")
-        self.outcome = "transferred"
+        self.outcome = Outcome.TRANSFERRED
         if self.s.assist is not None:
             task: asyncio.Task[None] = asyncio.ensure_future(self.s.assist(self.channel_id, self.events, self.lang))
             _BACKGROUND.add(task)
@@ -310,7 +299,7 @@ class CallSession:
             await self.s.actions.schedule_callback(
                 self.call_id, self.caller_number, cb.service, self.lang, cb.summary.to_text(200), cb.not_before
             )
-        await self.events.emit("callback", service=cb.service, not_before=cb.not_before.isoformat())
+        await self.events.emit(ce.CallbackScheduled(cb.service, cb.not_before))
         self.dialog.handle(dev.CallbackScheduled(cb.not_before))
 
     async def _send_sms(self, sms: act.SendSms) -> None:
@@ -320,10 +309,10 @@ class CallSession:
             text = sms.text + (f" {sms.link}" if sms.link else "")
             await self.s.actions.send_sms(self.call_id, self.caller_number, text)
         except IvrError as exc:
-            await self.events.emit("sms_failed", code=exc.code)
+            await self.events.emit(ce.SmsFailed(exc.code))
             self.dialog.handle(dev.SmsFailed())
             return
-        await self.events.emit("sms", link=sms.link)
+        await self.events.emit(ce.SmsQueued(sms.link))
         self.dialog.handle(dev.SmsQueued())
 
     # --- media in -----------------------------------------------------------------------------------
@@ -331,7 +320,6 @@ class CallSession:
     async def _read_media(self, media: MediaConnection) -> None:
         try:
             async for frame, prob in scored(media.frames(), self._detector):
-                self.inbound_energy.append((frame.timestamp, frame.rms()))
                 for ev in self._segmenter.process(frame, prob):
                     await self._on_vad(ev, frame)
         except AudioSocketError as exc:
@@ -346,9 +334,8 @@ class CallSession:
             self._speech_started_at = ev.timestamp
             if self._player is not None and self._player.interrupt():
                 latency = frame.timestamp + frame.duration - ev.timestamp
-                self.barge_ins.append(latency)
-                await self.events.emit("barge_in", key=self._player.current_key, latency_s=round(latency, 3))
-            await self.events.emit("speech_start", t=round(ev.timestamp, 2))
+                await self.events.emit(ce.BargeIn(self._player.current_key, round(latency, 3)))
+            await self.events.emit(ce.SpeechStart(round(ev.timestamp, 2)))
         elif isinstance(ev, SpeechPaused):
             # start recognising before the end-of-speech decision is final
             self._speculative = asyncio.create_task(self._recognise(ev.audio, ev.timestamp))
@@ -357,7 +344,7 @@ class CallSession:
                 self._speculative.cancel()
                 self._speculative = None
         elif isinstance(ev, SpeechEnded):
-            await self.events.emit("speech_end", t=round(ev.timestamp, 2))
+            await self.events.emit(ce.SpeechEnd(round(ev.timestamp, 2)))
             task = self._speculative
             self._speculative = None
             pending = asyncio.create_task(self._deliver(ev, task))
@@ -373,12 +360,12 @@ class CallSession:
             utt = await within(self._final(ev, speculative), self.s.clock, self.s.settings.asr.deadline_s)
         except IvrError as exc:
             # a failed recognition is handled like a late one: the caller hears a re-prompt, not silence
-            await self.events.emit("error", code=exc.code, stage="asr")
+            await self.events.emit(ce.CallError(exc.code, "asr"))
             if self._listening:
                 self._inbox.put(dev.RecognitionLate(), essential=True)
             return
         if isinstance(utt, Late):
-            await self.events.emit("asr_late", after_s=utt.after_s)
+            await self.events.emit(ce.RecognitionLate(utt.after_s))
             if self._listening:
                 self._inbox.put(dev.RecognitionLate(), essential=True)
             return
@@ -401,4 +388,5 @@ class CallSession:
     async def _recognise(self, audio: bytes, ended_at: float) -> _Utterance:
         t0 = self.s.clock.monotonic()
         result = await self.s.stt.transcribe(audio, self.lang, self.s.vocabulary(self.lang))
-        return _Utterance(str(result.text).strip(), len(audio) / 32000, self.s.clock.monotonic() - t0, ended_at)
+        asr_s = self.s.clock.monotonic() - t0
+        return _Utterance(str(result.text).strip(), len(audio) / BYTES_PER_SECOND, asr_s, ended_at)

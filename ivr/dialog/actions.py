@@ -5,14 +5,12 @@ A ``Say`` is spoken to the end (or until barge-in when ``interruptible``) before
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
+from ivr.dialog.records import DialogRecord
 from ivr.dialog.summary import Summary
-
-Outcome = Literal["resolved", "transferred", "callback", "abandoned", "emergency", "failed"]
+from ivr.enums import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +78,6 @@ class Hangup:
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
-    """One entry of the call's event stream (turn, decision, state change, outcome)."""
-
-    kind: str
-    data: Mapping[str, object]
-
-
-@dataclass(frozen=True, slots=True)
 class CancelCallback:
     """Cancel a callback the caller asked for earlier (they said so on this call)."""
 
@@ -96,5 +86,6 @@ class CancelCallback:
 
 Action = (
     CancelCallback | Say | Listen | Transfer | ScheduleCallback | SendSms | SetLanguage | EmergencyTransfer | Hangup
-    | Record
+    | DialogRecord
 )
+"""What the dialog returns: things to do, and records of what it decided (published as call events)."""

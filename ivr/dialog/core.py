@@ -11,13 +11,12 @@ from datetime import datetime, timedelta
 
 from ivr.clock import Clock
 from ivr.config import DialogSettings
+from ivr.dialog import records as rec
 from ivr.dialog.actions import (
     Action,
     EmergencyTransfer,
     Hangup,
     Listen,
-    Outcome,
-    Record,
     ScheduleCallback,
     Transfer,
 )
@@ -28,6 +27,7 @@ from ivr.dialog.speaker import ANSWER_PREFIX, PromptRef, Speaker
 from ivr.dialog.state import TRANSITIONS, State
 from ivr.dialog.summary import Summary
 from ivr.dialog.words import emergency_case
+from ivr.enums import Outcome
 from ivr.errors import DialogError
 
 log = logging.getLogger("ivr.dialog")
@@ -86,7 +86,7 @@ class DialogCore:
             raise DialogError(f"illegal transition {old} -{event}-> {new}")
         if new is not old:
             log.debug("%s -%s-> %s", old, event, new)
-            self._emit(Record("state", {"from": str(old), "event": event, "to": str(new)}))
+            self._emit(rec.StateChanged(str(old), event, str(new)))
         self.state = new
 
     def _say(self, key: str, **values: object) -> None:
@@ -109,15 +109,15 @@ class DialogCore:
 
     def _outcome(self) -> Outcome:
         if self.state is State.TRANSFERRING:
-            return "transferred"
+            return Outcome.TRANSFERRED
         if self.state is State.EMERGENCY:
-            return "emergency"
+            return Outcome.EMERGENCY
         if self.state is State.SCHEDULING_CALLBACK:
-            return "callback"
-        return "resolved" if self._answered else "abandoned"
+            return Outcome.CALLBACK
+        return Outcome.RESOLVED if self._answered else Outcome.ABANDONED
 
     def _end(self, outcome: Outcome, event: str, *, hangup: bool = False) -> None:
-        self._emit(Record("outcome", {"outcome": outcome}))
+        self._emit(rec.OutcomeDecided(outcome))
         if hangup:
             self._emit(Hangup(outcome))
         self._turn = []
@@ -169,7 +169,6 @@ class DialogCore:
             else:
                 self._say("transfer", service=service)
             summary = self.summary(service)
-            self._emit(Record("transfer", {"service": service, "intent": summary.intent}))
             self._emit(Transfer(service, summary))
             self._turn = []
             self._goto(State.TRANSFERRING, name)
@@ -179,7 +178,7 @@ class DialogCore:
             self._say("service_unavailable", service=service)
             self._anything_else(name)
             return
-        self._emit(Record("service_closed", {"service": service, "reopens": reopens.isoformat()}))
+        self._emit(rec.ServiceClosed(service, reopens))
         self._say("service_closed", service=service, when=reopens)
         self._listen(State.OFFERING_CALLBACK, name)
 
@@ -190,7 +189,6 @@ class DialogCore:
         else:
             not_before = self._hours.next_opening(service, self._now) or self._now
         summary = self.summary(service)
-        self._emit(Record("callback", {"service": service, "not_before": not_before.isoformat()}))
         self._emit(ScheduleCallback(service, summary, not_before))
         self._turn = []
         self._goto(State.SCHEDULING_CALLBACK, name)
@@ -200,10 +198,10 @@ class DialogCore:
             self._say("callback_confirmed_asap", service=self._service)
         else:
             self._say("callback_confirmed", service=self._service, when=when)
-        self._goodbye(name, "callback")
+        self._goodbye(name, Outcome.CALLBACK)
 
     def _on_queue_exit(self, service: str, reason: str, name: str) -> None:
-        self._emit(Record("queue_exit", {"service": service, "reason": reason}))
+        self._emit(rec.QueueExit(service, reason))
         self._service = service
         if reason == "no_agents":
             self._say("no_agents")
@@ -212,10 +210,10 @@ class DialogCore:
             self._schedule_callback(service, name)
 
     def _on_transfer_failed(self, service: str, name: str) -> None:
-        self._emit(Record("transfer_failed", {"service": service}))
+        self._emit(rec.HandoffFailed(service))
         if self.state is State.EMERGENCY:
             self._say(self._emergency_key)
-            self._end("emergency", name, hangup=True)
+            self._end(Outcome.EMERGENCY, name, hangup=True)
             return
         self._say("sorry")
         self._say("no_agents")
@@ -224,7 +222,7 @@ class DialogCore:
     def _emergency(self, text: str, name: str) -> None:
         case = emergency_case(text)
         self._emergency_key = f"emergency_{case}"
-        self._emit(Record("emergency", {"case": case}))
+        self._emit(rec.EmergencyDetected(case))
         self._say(self._emergency_key)
         number = self._settings.emergency_transfer_to
         if number:
@@ -235,4 +233,4 @@ class DialogCore:
             return
         self._say(self._emergency_key)
         self._goto(State.EMERGENCY, name)
-        self._end("emergency", name, hangup=True)
+        self._end(Outcome.EMERGENCY, name, hangup=True)

@@ -56,7 +56,7 @@ class OpeningHours:
         schedules: Mapping[str, Schedule],
         timezone: str = "Europe/Paris",
         *,
-        main_service: str = "accueil",
+        main_service: str = DialogSettings().reception_service,
         public_holidays: Iterable[date] | None = None,
     ) -> None:
         self._schedules = dict(schedules)

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 from ivr.dialog.labels import intent_label
+from ivr.nlu.model import IntentKind
 
 if TYPE_CHECKING:
     from ivr.nlu.model import KnowledgeBase
@@ -26,8 +27,7 @@ class IntentView:
 
     id: str
     service: str
-    kind: str
-    """``answer`` | ``transfer`` | ``callback`` | ``emergency`` | ``dialog``."""
+    kind: IntentKind
     voice: Mapping[str, str] = field(default_factory=dict)
     """Language -> spoken answer (may be empty)."""
     offer: str = "none"
@@ -102,7 +102,7 @@ def from_kb(kb: KnowledgeBase) -> StaticKnowledge:
         IntentView(
             id=i.id,
             service=i.service,
-            kind=str(i.kind),
+            kind=i.kind,
             voice={lang: a.voice for lang, a in i.answers.items()},
             offer=i.follow_up.offer,
             link=i.follow_up.link,

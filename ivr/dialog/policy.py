@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ivr.dialog import records as rec
 from ivr.dialog.actions import (
     Action,
-    Record,
     SendSms,
     SetLanguage,
 )
@@ -37,6 +37,7 @@ from ivr.dialog.prompts import render
 from ivr.dialog.speaker import ANSWER_PREFIX
 from ivr.dialog.state import LISTENING_STATES, State
 from ivr.dialog.words import asks_for_human, ordinal_choice, yes_or_no
+from ivr.enums import Outcome
 from ivr.errors import DialogError
 from ivr.nlu.types import Decision, MatchResult
 
@@ -54,7 +55,7 @@ class Dialog(DialogCore):
         self._out = []
         self._now = self._started = self._hours.local(now)
         status = self._hours.day_status(now)
-        self._emit(Record("start", {"day_status": str(status), "lang": self.lang}))
+        self._emit(rec.DialogStarted(str(status), self.lang))
         reception = self._settings.reception_service
         # answer -> "you may speak" under 6 s (bench/greeting_lengths.py): hours are said when they matter
         # (a closed service, a transfer); the language offer plays after the invitation, over barge-in
@@ -76,7 +77,7 @@ class Dialog(DialogCore):
             case Now(when=when):
                 self._now = self._hours.local(when)
             case CallerHungUp():
-                self._emit(Record("caller_hung_up", {"state": str(self.state)}))
+                self._emit(rec.CallerLeft(str(self.state)))
                 self._end(self._outcome(), name)
             case Heard():
                 self._require(LISTENING_STATES, name)
@@ -88,7 +89,7 @@ class Dialog(DialogCore):
                 self._require(LISTENING_STATES, name)
                 self._on_late(name)
             case Dtmf(digit=digit):
-                self._emit(Record("dtmf", {"digit": digit, "state": str(self.state)}))
+                self._emit(rec.DtmfPressed(digit, str(self.state)))
                 if self.state in LISTENING_STATES:
                     self._on_dtmf(digit, name)
             case QueueExited(service=service, reason=reason):
@@ -96,8 +97,8 @@ class Dialog(DialogCore):
                 self._on_queue_exit(service, reason, name)
             case TransferCompleted(service=service):
                 self._require({State.TRANSFERRING, State.EMERGENCY}, name)
-                self._emit(Record("transfer_completed", {"service": service}))
-                self._end("emergency" if self.state is State.EMERGENCY else "transferred", name)
+                self._emit(rec.HandoffCompleted(service))
+                self._end(Outcome.EMERGENCY if self.state is State.EMERGENCY else Outcome.TRANSFERRED, name)
             case TransferFailed(service=service):
                 self._require({State.TRANSFERRING, State.EMERGENCY}, name)
                 self._on_transfer_failed(service, name)
@@ -116,7 +117,7 @@ class Dialog(DialogCore):
         if self.state is not State.ENDED:
             self._say("sorry")
             self._say("goodbye")
-            self._end("failed", "fail", hangup=True)
+            self._end(Outcome.FAILED, "fail", hangup=True)
         return self._out
 
     # ----------------------------------------------------------------- caller input
@@ -125,10 +126,8 @@ class Dialog(DialogCore):
         self._attempts += 1
         self._no_input = 0
         self._heard.append(event.text)
-        self._emit(Record("turn", {
-            "state": str(self.state), "text": event.text, "lang": m.lang, "decision": str(m.decision),
-            "intent": m.intent, "score": m.score, "candidates": [c.intent for c in m.candidates[:3]],
-        }))
+        self._emit(rec.Turn(str(self.state), event.text, m.lang, m.decision, m.intent, m.score,
+                            tuple(c.intent for c in m.candidates[:3])))
         view = self._kb.intent(m.intent) if m.intent else None
         if m.decision is Decision.EMERGENCY or (view is not None and view.kind == "emergency"):
             self._emergency(event.text, name)
@@ -160,7 +159,7 @@ class Dialog(DialogCore):
         if lang != self.lang:
             self.lang = lang
             self._emit(SetLanguage(lang))
-            self._emit(Record("language", {"lang": lang}))
+            self._emit(rec.LanguageChosen(lang))
         self._replay(name)
 
     def _on_request(self, event: Heard, clear: IntentView | None, name: str) -> None:
@@ -192,7 +191,7 @@ class Dialog(DialogCore):
             self._on_small_talk(view.id, name)
             return
         self._intent = view
-        self._emit(Record("decision", {"intent": view.id, "kind": view.kind, "service": view.service}))
+        self._emit(rec.DecisionMade(view.id, view.kind, view.service))
         if view.kind == "emergency":
             self._emergency(self._heard[-1] if self._heard else "", name)
         elif view.kind == "transfer":
@@ -219,7 +218,7 @@ class Dialog(DialogCore):
     def _answer(self, view: IntentView, name: str) -> None:
         self._say(ANSWER_PREFIX + view.id)
         self._answered = view.id
-        self._emit(Record("answer", {"intent": view.id}))
+        self._emit(rec.Answered(view.id))
         if view.offer == "sms" and view.link:
             self._say("sms_offer")
             self._listen(State.CONFIRMING_SMS, name)
@@ -233,7 +232,7 @@ class Dialog(DialogCore):
     def _clarify(self, m: MatchResult, name: str) -> None:
         a, b = m.candidates[0].intent, m.candidates[1].intent
         self._choices = (a, b)
-        self._emit(Record("clarify", {"a": a, "b": b}))
+        self._emit(rec.Clarifying(a, b))
         self._say("clarify", a=a, b=b)
         self._listen(State.CLARIFYING, name)
 
@@ -267,7 +266,7 @@ class Dialog(DialogCore):
 
     def _propose(self, name: str) -> None:
         intent = self._pending[0]
-        self._emit(Record("confirm_intent", {"intent": intent}))
+        self._emit(rec.ConfirmingIntent(intent))
         self._say("confirm_intent", intent=intent)
         self._listen(State.CONFIRMING_INTENT, name)
 
@@ -287,7 +286,7 @@ class Dialog(DialogCore):
                 self._route(self._settings.reception_service, name)
 
     def _intent_confirmed(self, yes: bool, name: str) -> None:
-        self._emit(Record("confirm", {"state": str(self.state), "yes": yes, "intent": self._pending[0]}))
+        self._emit(rec.Confirmed(str(self.state), yes, self._pending[0]))
         view = self._kb.intent(self._pending[0]) if yes else None
         self._pending = self._pending[1:]
         if view is not None:
@@ -330,7 +329,7 @@ class Dialog(DialogCore):
         self._confirm(answer, name)
 
     def _confirm(self, yes: bool, name: str) -> None:
-        self._emit(Record("confirm", {"state": str(self.state), "yes": yes}))
+        self._emit(rec.Confirmed(str(self.state), yes))
         if not yes:
             self._anything_else(name)
         elif self.state is State.CONFIRMING_SMS and self._intent is not None:
@@ -371,10 +370,10 @@ class Dialog(DialogCore):
 
     def _on_no_input(self, name: str) -> None:
         self._no_input += 1
-        self._emit(Record("no_input", {"state": str(self.state), "count": self._no_input}))
+        self._emit(rec.NoInputCounted(str(self.state), self._no_input))
         first = self._no_input < self._settings.max_retries
         if self.state is State.OFFERING_HELP:
-            self._goodbye(name, "abandoned")
+            self._goodbye(name, Outcome.ABANDONED)
         elif self.state is State.LISTENING and first:
             self._say("no_input_1")
             self._say("menu")
@@ -393,7 +392,6 @@ class Dialog(DialogCore):
     def _on_late(self, name: str) -> None:
         """Recognition missed its deadline: one short re-prompt, then a person (or a callback if closed)."""
         self._no_match += 1
-        self._emit(Record("asr_late", {"state": str(self.state), "count": self._no_match}))
         if self._no_match < self._settings.max_retries:
             self._say("asr_late")
             self._listen(self.state, name)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ivr.dialog.actions import Action, CancelCallback, Record, Say
+from ivr.dialog import records as rec
+from ivr.dialog.actions import Action, CancelCallback, Say
 from ivr.dialog.events import Dtmf, Event, Heard, NoInput
 from ivr.dialog.policy import Dialog
 from ivr.dialog.state import State
@@ -38,17 +39,17 @@ class ReturningDialog(Dialog):
             return out
         # keep the greeting, replace the open question by what we remember
         cut = next(i for i, a in enumerate(out) if isinstance(a, Say) and a.key == "how_can_i_help")
-        moves: list[Action] = [a for a in out[cut:] if isinstance(a, Record) and a.kind == "state"]
+        moves: list[Action] = [a for a in out[cut:] if isinstance(a, rec.StateChanged)]
         self._out, self._turn = out[:cut] + moves, []
         if memory.pending is not None:
             self._callback = memory.pending.id
-            self._emit(Record("returning", {"callback": memory.pending.id, "service": memory.pending.service}))
+            self._emit(rec.Returning(callback=memory.pending.id, service=memory.pending.service))
             self._say("callback_pending", service=memory.pending.service, when=memory.pending.not_before)
             self._listen(State.REVIEWING_CALLBACK, "returning")
         else:
             assert topic is not None
             self._pending, self._misses, self._returning_topic = (topic.id,), 0, True
-            self._emit(Record("returning", {"intent": topic.id}))
+            self._emit(rec.Returning(intent=topic.id))
             self._say("returning_topic", topic=topic.id)
             self._listen(State.CONFIRMING_INTENT, "returning")
         return self._out
@@ -80,7 +81,7 @@ class ReturningDialog(Dialog):
 
     def _settle(self, keep: bool, name: str) -> None:
         callback = self._callback
-        self._emit(Record("callback_review", {"callback": callback, "kept": keep}))
+        self._emit(rec.CallbackReviewed(callback, keep))
         if keep:
             self._say("callback_kept")
         else:
@@ -93,7 +94,7 @@ class ReturningDialog(Dialog):
         if self._returning_topic:
             self._returning_topic = False
             if not yes:
-                self._emit(Record("confirm", {"state": str(self.state), "yes": False, "intent": self._pending[0]}))
+                self._emit(rec.Confirmed(str(self.state), False, self._pending[0]))
                 self._pending = ()
                 self._say("how_can_i_help")
                 self._listen(State.LISTENING, name)

@@ -1,1 +1,1 @@
-"""nlu."""
+"""4. Understand: the knowledge base (load, lint) and the hybrid matcher (embeddings, fuzzy, keywords)."""

@@ -9,24 +9,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-
-class Outcome(StrEnum):
-    """How a call ended (``None`` while it is live)."""
-
-    RESOLVED = "resolved"
-    TRANSFERRED = "transferred"
-    CALLBACK = "callback"
-    ABANDONED = "abandoned"
-    EMERGENCY = "emergency"
-    FAILED = "failed"
-
-
-class Speaker(StrEnum):
-    """Who said a turn."""
-
-    CALLER = "caller"
-    BOT = "bot"
-    AGENT = "agent"
+from ivr.enums import Outcome as Outcome  # re-exported: the store's readers import it from here
+from ivr.enums import Speaker as Speaker
 
 
 class CallbackStatus(StrEnum):

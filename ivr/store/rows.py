@@ -2,9 +2,9 @@
 
 ``started`` creates the call (the writer does it on first sight); ``intent`` (caller's words + match) and
 ``agent_transcript`` add turns; a ``say`` with ``text`` adds a bot turn; ``language`` and ``callback`` update
-the call; ``transfer`` closes it as transferred (a later ``hangup`` after a queue exit overrides the outcome,
-and a ``queue_abandoned`` makes it abandoned);
-every event is also kept in ``call_events`` (without the caller's number, which lives only in ``calls``).
+the call; ``handoff`` (``transfer`` in rows stored before the typed events) closes it as transferred (a later
+``hangup`` after a queue exit overrides the outcome, and a ``queue_abandoned`` makes it abandoned); every event
+is also kept in ``call_events`` (without the caller's number, which lives only in ``calls``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 _NOT_STORED_IN_EVENTS = frozenset({"number"})
 _OUTCOMES = frozenset(o.value for o in Outcome)
+HANDOFF_KINDS = frozenset({"handoff", "transfer"})
+"""The call left the bot for a human (``transfer`` is the kind stored before the typed call events)."""
 
 
 class EventLike(Protocol):
@@ -85,7 +87,7 @@ def _call_update(ev: EventLike) -> dict[str, Any]:
         return {"lang": str(d["lang"])}
     if ev.kind == "callback" and d.get("service"):
         return {"service": str(d["service"])}
-    if ev.kind == "transfer":
+    if ev.kind in HANDOFF_KINDS:
         service = str(d.get("service") or "") or None
         values: dict[str, Any] = {
             "ended_at": ev.at, "outcome": str(Outcome.EMERGENCY if service == "emergency" else Outcome.TRANSFERRED)}

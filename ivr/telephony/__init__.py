@@ -1,1 +1,1 @@
-"""1. The call arrives: ARI and AMI clients, media transport, Asterisk process, Stasis router."""
+"""1. The call arrives: ARI and AMI clients, media transport (AudioSocket), the Asterisk process."""

@@ -7,8 +7,8 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from ivr.call.services import Ari
 from ivr.errors import AriError
+from ivr.telephony.ari.protocol import Ari
 from ivr.telephony.audiosocket import FRAME_BYTES, AudioSocketConnection, AudioSocketServer
 
 log = logging.getLogger(__name__)

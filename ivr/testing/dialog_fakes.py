@@ -10,7 +10,6 @@ from ivr.dialog.actions import (
     EmergencyTransfer,
     Hangup,
     Listen,
-    Record,
     Say,
     ScheduleCallback,
     SendSms,
@@ -20,6 +19,8 @@ from ivr.dialog.actions import (
 from ivr.dialog.events import Heard
 from ivr.dialog.hours import parse_slots
 from ivr.dialog.kbview import IntentView, ServiceView, StaticKnowledge
+from ivr.dialog.records import RECORD_TYPES, StateChanged
+from ivr.nlu.model import IntentKind
 from ivr.nlu.types import Candidate, Decision, MatchResult
 
 _OFFICE = parse_slots(["08:30-12:00", "13:30-17:30"])
@@ -33,7 +34,8 @@ def _service(sid: str, fr: str, en: str, *, saturday: bool = True) -> ServiceVie
 
 
 def _intent(iid: str, service: str, kind: str, fr: str = "", en: str = "", **kw: str) -> IntentView:
-    return IntentView(iid, service, kind, {"fr": fr, "en": en}, offer=kw.get("offer", "none"), link=kw.get("link"))
+    return IntentView(iid, service, IntentKind(kind), {"fr": fr, "en": en}, offer=kw.get("offer", "none"),
+                      link=kw.get("link"))
 
 
 def sample_knowledge() -> StaticKnowledge:
@@ -101,10 +103,10 @@ def describe(action: Action) -> str:
             return f"Hangup {outcome}"
         case CancelCallback(callback_id=callback_id):
             return f"CancelCallback {callback_id}"
-        case Record(kind="state", data=data):
-            return f"# {data['from']} -> {data['to']}"
-        case Record(kind=kind):
-            return f"# {kind}"
+        case StateChanged(source=source, target=target):
+            return f"# {source} -> {target}"
+    if isinstance(action, RECORD_TYPES):
+        return f"# {action.KIND}"
     raise TypeError(action)
 
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
 
-from ivr.web.context import LiveCallView, WebContext
+from ivr.call.events import CallEvent, EventBody, Hangup, Started
+from ivr.call.live import LiveCallView
+from ivr.enums import Outcome
+from ivr.web.context import WebContext
 
 
 class FakeLiveCalls:
-    """A :class:`ivr.web.context.LiveCalls` whose calls and events the test sets by hand."""
+    """A :class:`ivr.call.live.LiveCalls` whose calls and events the test sets by hand."""
 
     def __init__(self) -> None:
         self.calls: dict[str, LiveCallView] = {}
-        self._subscribers: set[asyncio.Queue[Mapping[str, Any]]] = set()
+        self._subscribers: set[asyncio.Queue[CallEvent]] = set()
+        self._seq = 0
 
     def active(self) -> list[LiveCallView]:
         """The calls set with :meth:`start`, oldest first."""
@@ -27,9 +31,9 @@ class FakeLiveCalls:
         """How many consumers are listening right now."""
         return len(self._subscribers)
 
-    async def subscribe(self) -> AsyncIterator[Mapping[str, Any]]:
+    async def subscribe(self) -> AsyncIterator[CallEvent]:
         """Yield every event emitted from now on."""
-        queue: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue()
+        queue: asyncio.Queue[CallEvent] = asyncio.Queue()
         self._subscribers.add(queue)
         try:
             while True:
@@ -37,20 +41,22 @@ class FakeLiveCalls:
         finally:
             self._subscribers.discard(queue)
 
-    def emit(self, event: Mapping[str, Any]) -> None:
-        """Send an event to every subscriber."""
+    def emit(self, call_id: str, body: EventBody) -> None:
+        """Send an event of ``call_id`` to every subscriber."""
+        self._seq += 1
+        event = CallEvent(call_id, self._seq, datetime.now(UTC), body)
         for queue in list(self._subscribers):
-            queue.put_nowait(dict(event))
+            queue.put_nowait(event)
 
     def start(self, call: LiveCallView) -> None:
         """A call enters the bot (emits ``started``)."""
         self.calls[call.call_id] = call
-        self.emit({"kind": "started", "call_id": call.call_id})
+        self.emit(call.call_id, Started(channel="", number=call.caller_number))
 
-    def hangup(self, call_id: str, outcome: str = "resolved") -> None:
+    def hangup(self, call_id: str, outcome: Outcome = Outcome.RESOLVED) -> None:
         """A call ends (emits ``hangup``)."""
         self.calls.pop(call_id, None)
-        self.emit({"kind": "hangup", "call_id": call_id, "outcome": outcome})
+        self.emit(call_id, Hangup(outcome))
 
 
 @dataclass

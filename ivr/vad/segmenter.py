@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from enum import Enum
 
-from ivr.audio.frame import AudioFrame
+from ivr.audio.frame import BYTES_PER_SECOND, AudioFrame
 from ivr.config import VadSettings
 from ivr.vad.events import NoInput, SpeechEnded, SpeechPaused, SpeechResumed, SpeechStarted, VadEvent
 
@@ -154,8 +154,8 @@ class Segmenter:
         self._preroll.append(frame.pcm)
         self._preroll_s += frame.duration
         limit = self.settings.preroll_ms / 1000
-        while self._preroll and self._preroll_s - len(self._preroll[0]) / 32000 >= limit - 1e-9:
-            self._preroll_s -= len(self._preroll.popleft()) / 32000
+        while self._preroll and self._preroll_s - len(self._preroll[0]) / BYTES_PER_SECOND >= limit - 1e-9:
+            self._preroll_s -= len(self._preroll.popleft()) / BYTES_PER_SECOND
 
     def _check_no_input(self, frame: AudioFrame, end: float) -> list[VadEvent]:
         if not self._no_input_armed or self.in_speech:

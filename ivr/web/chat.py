@@ -53,7 +53,7 @@ class ChatReply:
     """For ``clarify``: the two intents to choose between."""
 
 
-def chat_reply(kb: KnowledgeBase, result: MatchResult, reception: str = "accueil") -> ChatReply:
+def chat_reply(kb: KnowledgeBase, result: MatchResult, reception: str) -> ChatReply:
     """Turn the matcher's verdict into the chat's reply (emergencies first, never a FAQ for them)."""
     lang = result.lang if result.lang in ("fr", "en") else "fr"
     intent = kb.intents.get(result.intent) if result.intent else None

@@ -1,16 +1,16 @@
 """What the web app needs from the running bot, passed in once: :class:`WebContext`.
 
 The bot process builds one and calls :func:`ivr.web.app.create_app`; tests build one from the in-memory
-fakes of :mod:`ivr.testing.web`.
+fakes of :mod:`ivr.testing.web`. The live calls and their typed events come from :mod:`ivr.call.live`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
+from ivr.call.live import LiveCalls, LiveCallView
 from ivr.clock import Clock, SystemClock
 from ivr.config import Settings
 from ivr.nlu.holder import KnowledgeHolder
@@ -21,45 +21,7 @@ if TYPE_CHECKING:
 
     from ivr.telephony.ami import AmiClient
 
-CALL_EVENT_KINDS: tuple[str, ...] = (
-    "started", "transcript", "intent", "answer", "transfer", "callback", "hangup", "agent_transcript",
-    "suggestion",
-)
-"""Kinds of the call events :meth:`LiveCalls.subscribe` yields.
-
-Every event is a mapping with at least ``kind`` and ``call_id``; by kind also: ``transcript`` /
-``agent_transcript``: ``text``; ``intent``: ``intent``, ``decision``, ``score``; ``answer``: ``intent``, ``text``;
-``transfer``: ``service``; ``callback``: ``service``; ``hangup``: ``outcome``; ``suggestion`` (for the agent's
-assist panel): ``intent``, ``text`` (the chat answer), ``link``.
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class LiveCallView:
-    """One call in the bot right now, as the supervisor sees it."""
-
-    call_id: str
-    started_at: datetime
-    lang: str = "fr"
-    state: str = ""
-    """The call state machine's current state, e.g. ``listening``, ``answering``, ``transferring``."""
-    intent: str | None = None
-    """The last recognised intent."""
-    service: str | None = None
-    caller_number: str = ""
-    """Personal data: shown masked on the dashboard."""
-
-
-class LiveCalls(Protocol):
-    """The calls in progress (implemented by the bot; a fake in :mod:`ivr.testing.web`)."""
-
-    def active(self) -> list[LiveCallView]:
-        """The calls in the bot right now."""
-        ...
-
-    def subscribe(self) -> AsyncIterator[Mapping[str, Any]]:
-        """Every call event from now on, until the consumer stops iterating."""
-        ...
+__all__ = ["LiveCallView", "LiveCalls", "SendSms", "WebContext"]
 
 
 async def _nothing() -> None:

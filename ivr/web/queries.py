@@ -12,8 +12,10 @@ from ivr.store.models import CallbackRow, CallRow, TurnRow
 from ivr.store.records import CallbackStatus, CallSummary, TranscriptLine
 
 
-async def outcomes_by_service(sessions: SessionFactory, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
-    """Finished calls started in ``[start, end)``: service -> outcome -> count."""
+async def outcomes_by_service(
+    sessions: SessionFactory, start: datetime, end: datetime, unrouted: str
+) -> dict[str, dict[str, int]]:
+    """Finished calls started in ``[start, end)``: service -> outcome -> count (no service: ``unrouted``)."""
     q = (
         select(CallRow.service, CallRow.outcome, func.count())
         .where(CallRow.started_at >= start, CallRow.started_at < end, CallRow.outcome.is_not(None))
@@ -22,7 +24,7 @@ async def outcomes_by_service(sessions: SessionFactory, start: datetime, end: da
     out: dict[str, dict[str, int]] = defaultdict(dict)
     async with sessions() as s:
         for service, outcome, n in (await s.execute(q)).all():
-            out[service or "accueil"][str(outcome)] = int(n)
+            out[service or unrouted][str(outcome)] = int(n)
     return dict(out)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
+from ivr.call.events import AgentTranscript, Hangup, Suggestion, Transcript
 from ivr.errors import IvrError
 from ivr.security.sip import endpoint_password
 from ivr.store.audit import AuditEntry
@@ -25,7 +26,8 @@ from ivr.web.routes_supervisor import mask_number
 log = logging.getLogger(__name__)
 router = APIRouter()
 Agent = Annotated[WebUser, Depends(require("agent"))]
-ASSIST_KINDS = ("agent_transcript", "suggestion", "transcript", "hangup")
+ASSIST_EVENTS = (AgentTranscript, Suggestion, Transcript, Hangup)
+"""What the agent's assist panel shows (server-sent events named by their kind)."""
 
 
 class QueueAction(BaseModel):
@@ -189,11 +191,10 @@ async def assist(request: Request, call_id: str, user: Agent) -> AsyncIterator[S
         return
     yield ServerSentEvent(comment="connected", retry=2000)
     async for event in web.ctx.live.subscribe():
-        if event.get("call_id") != call_id or event.get("kind") not in ASSIST_KINDS:
+        if event.call_id != call_id or not isinstance(event.body, ASSIST_EVENTS):
             continue
-        kind = str(event["kind"])
-        yield ServerSentEvent(data={k: v for k, v in event.items() if isinstance(v, str | int | float | None)},
-                              event=kind)
+        data = {k: v for k, v in event.as_dict().items() if isinstance(v, str | int | float | None)}
+        yield ServerSentEvent(data=data, event=event.kind)
 
 
 @router.post("/api/agent/sms")

@@ -37,7 +37,8 @@ class CallbackIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=80)
     phone: str = Field(min_length=4, max_length=32)
-    service: str = Field(default="accueil", max_length=64)
+    service: str = Field(default="", max_length=64)
+    """Empty or unknown: the reception service (``dialog.reception_service``)."""
     lang: str = "fr"
     question: str = Field(default="", max_length=MAX_CHAT_TEXT)
 

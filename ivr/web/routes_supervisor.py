@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from ivr.call.events import CallbackScheduled, Handoff, Hangup, Started
 from ivr.store.stats import day_bounds
 from ivr.web.app import WebState, render, require, state
 from ivr.web.auth import WebUser
@@ -46,7 +47,7 @@ async def _today(web: WebState) -> dict[str, Any]:
     now = ctx.clock.now()
     stats = await web.stats.today(now, tz)
     start, end = day_bounds(now, tz)
-    per_service = await outcomes_by_service(ctx.sessions, start, end)
+    per_service = await outcomes_by_service(ctx.sessions, start, end, ctx.settings.dialog.reception_service)
     kb = ctx.knowledge.kb
     labels = {sid: s.name.get("fr", sid) for sid, s in kb.services.items()} | OUTCOME_LABELS
     zone = ZoneInfo(tz)
@@ -111,7 +112,7 @@ async def stream(request: Request, _user: Supervisor) -> AsyncIterator[ServerSen
     async def follow_calls() -> None:
         async for event in web.ctx.live.subscribe():
             dirty.put_nowait("calls")
-            if event.get("kind") in ("started", "hangup", "transfer", "callback"):
+            if isinstance(event.body, Started | Hangup | Handoff | CallbackScheduled):
                 dirty.put_nowait("today")
 
     async def follow_queues() -> None:

@@ -11,6 +11,8 @@ from callhelpers import kinds, place_call, until, wait_for_event
 from conftest import agent_phone
 
 from ivr.audio.wav import read_wav
+from ivr.call import events as ev
+from ivr.dialog.records import DtmfPressed
 from ivr.probe.call import ProbeCall, tone_seconds
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
@@ -26,37 +28,37 @@ async def test_caller_hears_the_greeting(bot, test_settings, tmp_path: Path) -> 
     # the greeting is several seconds of speech, heard by the caller's phone
     assert result.heard_seconds > 7
     assert result.heard_voiced_seconds > 2.0
-    await wait_for_event(bot.hub, "hangup")
-    ev = kinds(bot.hub.history)
-    assert ev[0] == "started"
-    assert "say" in ev
-    say = next(e for e in bot.hub.history if e.kind == "say")
-    assert str(say.data["key"]).startswith("greeting")
+    await wait_for_event(bot.hub, ev.Hangup)
+    seen = kinds(bot.hub.history)
+    assert seen[0] == "started"
+    assert "say" in seen
+    say = next(e.body for e in bot.hub.history if isinstance(e.body, ev.Said))
+    assert say.key.startswith("greeting")
 
 
 async def test_caller_audio_reaches_python_in_time(bot, test_settings, tmp_path: Path) -> None:
-    """Energy of what Python receives lines up with where the caller's phone put speech."""
+    """Where the bot's VAD hears speech (audio time of the call) lines up with where the caller's phone put it."""
     start_s = 3.0
     speech = np.frombuffer(read_wav(HELLO, rate=8000), dtype="<i2")
     duration = len(speech) / 8000
     await place_call(test_settings, tmp_path, segments=[(start_s, HELLO)], seconds=start_s + duration + 2)
-    await wait_for_event(bot.hub, "hangup")
-    session = bot.router.finished[-1]
-    energy = session.inbound_energy
-    loud = [t for t, rms in energy if rms > 500]
-    assert loud, "no caller audio reached Python"
-    # Asterisk answers within a few hundred ms; the first loud frame is where the speech was placed
-    assert abs(loud[0] - start_s) < 0.6
-    assert abs(loud[-1] - (start_s + duration)) < 0.8
-    quiet_before = [rms for t, rms in energy if 0.5 < t < start_s - 0.5]
-    assert quiet_before and max(quiet_before) < 200
+    await wait_for_event(bot.hub, ev.Hangup)
+    starts = [e.body.t for e in bot.hub.history if isinstance(e.body, ev.SpeechStart)]
+    ends = [e.body.t for e in bot.hub.history if isinstance(e.body, ev.SpeechEnd)]
+    assert starts, "no caller speech reached Python"
+    # Asterisk answers within a few hundred ms; the first speech is where the caller's phone placed it,
+    # nothing before it (the line is quiet), and the last utterance ends with the recording (plus the
+    # end-of-speech silence the VAD waits for)
+    assert abs(starts[0] - start_s) < 0.6
+    eos = test_settings.vad.end_of_speech_ms / 1000
+    assert ends and abs(ends[-1] - eos - (start_s + duration)) < 0.8
 
 
 async def test_hangup_during_greeting_leaves_nothing_behind(bot, asterisk, test_settings, tmp_path: Path) -> None:
     result = await place_call(test_settings, tmp_path, seconds=10, hangup_at=1.5)
     assert result.established
-    hangup = await wait_for_event(bot.hub, "hangup")
-    assert hangup.data["outcome"] == "abandoned"
+    hangup = await wait_for_event(bot.hub, ev.Hangup)
+    assert hangup.body.outcome == "abandoned"
     # released asynchronously after the hang-up event: wait for it (bounded), then check nothing is left
     await settled(bot)
     assert await bot.ari.list_channels() == []
@@ -76,12 +78,12 @@ async def settled(bot, timeout: float = 10.0) -> None:  # type: ignore[no-untype
 
 async def test_ari_websocket_drop_mid_call_reconnects_and_call_goes_on(bot, test_settings, tmp_path: Path) -> None:
     call = asyncio.create_task(place_call(test_settings, tmp_path, seconds=14, dtmf=[(8.0, "9")]))
-    await wait_for_event(bot.hub, "say")
+    await wait_for_event(bot.hub, ev.Said)
     before = bot.ari.reconnects
     await bot.ari.drop_websocket()
     await asyncio.wait_for(_reconnected(bot, before), 10)
     # a keypad digit travels as an ARI event: it reaching the call proves the events flow again
-    await wait_for_event(bot.hub, "dtmf", timeout=15, digit="9")
+    await wait_for_event(bot.hub, DtmfPressed, timeout=15, digit="9")
     result = await call
     assert result.established
     assert bot.ari.reconnects > before

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from callhelpers import sipp_via_proxy
 
-from ivr.call.events import EventHub
+from ivr.call.events import EventHub, Started
 from ivr.cluster.kamailio import KamailioEdge
 from ivr.cluster.nodes import node_layer, node_sip_uri
 from ivr.config import Settings
@@ -44,7 +44,7 @@ class Node:
     def calls(self, caller: str | None = None) -> int:
         """Calls the node's bot answered (from ``caller`` only, if given)."""
         return sum(1 for e in self.hub.history
-                   if e.kind == "started" and (caller is None or e.data.get("number") == caller))
+                   if isinstance(e.body, Started) and (caller is None or e.body.number == caller))
 
 
 @dataclass

@@ -21,7 +21,9 @@ from callhelpers import place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, agent_phone
 from sqlalchemy import update
 
+from ivr.call.events import AgentAnswered, CallbackScheduled, Hangup, QueueAbandoned
 from ivr.config import Settings
+from ivr.dialog.records import Answered
 from ivr.store.models import CallbackRow
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
@@ -55,25 +57,25 @@ async def test_stats_after_real_calls(bot, engines, test_settings: Settings, tmp
     # 1. resolved by the bot: the answer is heard, the caller hangs up
     resolved = await place_call(test_settings, tmp_path / "resolved", segments=[(2.0, passport)], seconds=16)
     assert resolved.established
-    await wait_for_event(bot.hub, "answer", timeout=20, intent="passport")
-    await wait_for_event(bot.hub, "hangup", timeout=20)
+    await wait_for_event(bot.hub, Answered, timeout=20, intent="passport")
+    await wait_for_event(bot.hub, Hangup, timeout=20)
 
     # 2. transferred to reception and answered there by an agent
     async with agent_phone(test_settings, tmp_path / "agent", "agent2"):
         answered = await place_call(test_settings, tmp_path / "answered", segments=[(2.0, person)], seconds=22)
         assert answered.established
-        agent = await wait_for_event(bot.hub, "agent_answered", timeout=20, service="accueil")
-        assert agent.data["wait_s"] >= 0
+        agent = await wait_for_event(bot.hub, AgentAnswered, timeout=20, service="accueil")
+        assert agent.body.wait_s >= 0
 
     # 3. no agent logged in: the caller waits in the queue and hangs up
     abandoned = await place_call(test_settings, tmp_path / "abandoned", segments=[(2.0, person)], seconds=20)
     assert abandoned.established
-    gave_up = await wait_for_event(bot.hub, "queue_abandoned", timeout=20, service="accueil")
-    assert gave_up.data["wait_s"] >= 1
+    gave_up = await wait_for_event(bot.hub, QueueAbandoned, timeout=20, service="accueil")
+    assert gave_up.body.wait_s >= 1
 
     # 4. no agent: key 1 while waiting asks for a callback
     await place_call(test_settings, tmp_path / "callback", segments=[(2.0, person)], seconds=20, dtmf=[(15.0, "1")])
-    await wait_for_event(bot.hub, "callback", timeout=20, service="accueil")
+    await wait_for_event(bot.hub, CallbackScheduled, timeout=20, service="accueil")
 
     await bot.store_writer.flush()  # events are stored by the writer task, a moment after they happen
     after = await stats(test_settings)

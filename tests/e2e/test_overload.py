@@ -16,6 +16,7 @@ import pytest
 from callhelpers import place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, running_bot
 
+from ivr.call.events import CallbackScheduled, CallOverflowed
 from ivr.config import OverloadSettings, Settings
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
@@ -51,7 +52,7 @@ async def test_calls_beyond_capacity_go_to_reception_with_a_message(
     async with running_bot(settings, engines, OPEN_TIME) as bot:
         calls = [asyncio.ensure_future(place_call(settings, tmp_path / f"c{i}", seconds=CALL_S))
                  for i in range(3)]
-        overflowed = [await wait_for_event(bot.hub, "overflow", timeout=40, to="queue")]
+        overflowed = [await wait_for_event(bot.hub, CallOverflowed, timeout=40, to="queue")]
         while len(overflowed) < 2:
             await asyncio.sleep(0.1)
             overflowed = [e for e in bot.hub.history if e.kind == "overflow"]
@@ -64,8 +65,8 @@ async def test_calls_beyond_capacity_go_to_reception_with_a_message(
         to_queue = [k for k in per_call.values() if "overflow" in k]
         assert len(answered) == 1 and len(to_queue) == 2, per_call
         for kinds in to_queue:
-            assert kinds[:3] == ["started", "overflow", "transfer"]  # a defined hand-off
-        assert all(e.data["reason"] == "max_calls" for e in overflowed)
+            assert kinds[:3] == ["started", "overflow", "handoff"]  # a defined hand-off
+        assert all(e.body.reason == "max_calls" for e in overflowed)
         assert {c["caller"]["number"] for c in queued} <= {settings.asterisk.did, *(
             c["caller"]["number"] for c in queued)}
         for r in results:
@@ -85,9 +86,9 @@ async def test_overflow_offers_a_callback_on_key_1(
     )
     async with running_bot(settings, engines, OPEN_TIME) as bot:
         call = asyncio.ensure_future(place_call(settings, tmp_path / "cb", seconds=CALL_S, dtmf=[(5.0, "1")]))
-        over = await wait_for_event(bot.hub, "overflow", timeout=40)
-        assert (over.data["to"], over.data["reason"]) == ("callback", "latency")
-        stored = await wait_for_event(bot.hub, "callback", timeout=40, reason="overload")
+        over = await wait_for_event(bot.hub, CallOverflowed, timeout=40)
+        assert (over.body.to, over.body.reason) == ("callback", "latency")
+        stored = await wait_for_event(bot.hub, CallbackScheduled, timeout=40, reason="overload")
         assert stored.call_id == over.call_id
         result = await call
         assert result.established
@@ -107,7 +108,7 @@ async def test_recognition_past_its_deadline_is_never_silence(
         first = await wait_for_event(bot.hub, "asr_late", timeout=40)
         reprompt = await wait_for_event(bot.hub, "say", timeout=20, key="asr_late")
         assert reprompt.seq > first.seq
-        transfer = await wait_for_event(bot.hub, "transfer", timeout=40, service="accueil")
+        transfer = await wait_for_event(bot.hub, "handoff", timeout=40, service="accueil")
         await call
         late = [e for e in bot.hub.history if e.kind == "asr_late"]
         assert len(late) >= 2 and transfer.seq > late[1].seq

@@ -11,6 +11,8 @@ import pytest
 from callhelpers import place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, agent_phone, phone, running_bot, write_tone
 
+from ivr.call import events as ev
+
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,15 +22,15 @@ async def test_spoken_question_is_answered_after_barge_in(bot, engines, test_set
     q = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "q.wav")
     result = await place_call(test_settings, tmp_path, segments=[(2.0, q)], seconds=16)
     assert result.established
-    barge = await wait_for_event(bot.hub, "barge_in")
-    assert barge.data["latency_s"] < 0.3
-    transcript = await wait_for_event(bot.hub, "transcript")
-    assert "passeport" in str(transcript.data["text"]).lower()
-    intent = await wait_for_event(bot.hub, "intent")
-    assert intent.data["intent"] == "passport"
-    assert intent.data["decision"] == "answer"
-    answer = await wait_for_event(bot.hub, "say", key="answer:passport")
-    assert "passeport" in str(answer.data["text"]).lower()
+    barge = await wait_for_event(bot.hub, ev.BargeIn)
+    assert barge.body.latency_s < 0.3
+    transcript = await wait_for_event(bot.hub, ev.Transcript)
+    assert "passeport" in transcript.body.text.lower()
+    intent = await wait_for_event(bot.hub, ev.IntentMatched)
+    assert intent.body.intent == "passport"
+    assert intent.body.decision == "answer"
+    answer = await wait_for_event(bot.hub, ev.Said, key="answer:passport")
+    assert "passeport" in answer.body.text.lower()
     # the caller heard the answer: several seconds of bot speech after the question
     assert result.heard_voiced_seconds > 6
 
@@ -38,7 +40,7 @@ async def test_sms_with_the_link_reaches_kannel(asterisk, engines, kannel, kanne
     async with running_bot(kannel_settings, engines, OPEN_TIME) as bot:
         # the caller interrupts the answer and accepts the SMS offer with the keypad (1 = yes)
         await place_call(kannel_settings, tmp_path, segments=[(2.0, q)], dtmf=[(11.0, "1")], seconds=18)
-        await wait_for_event(bot.hub, "sms", timeout=10)
+        await wait_for_event(bot.hub, ev.SmsQueued, timeout=10)
         for _ in range(100):
             got = kannel.received()
             if got:
@@ -56,19 +58,19 @@ async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines,
         call = asyncio.create_task(
             place_call(test_settings, tmp_path / "caller", segments=[(2.0, q), (17.0, later)], seconds=28)
         )
-        transfer = await wait_for_event(bot.hub, "transfer", timeout=20, has=("summary",))
-        assert transfer.data["service"] == "accueil"
-        assert transfer.data["summary"]
+        handoff = await wait_for_event(bot.hub, ev.Handoff, timeout=20, has=("summary",))
+        assert handoff.body.service == "accueil"
+        assert handoff.body.summary
         incoming = await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=15)
         # live assist: the citizen's words while talking to the agent are transcribed, with a suggestion
-        heard = await wait_for_event(bot.hub, "agent_transcript", timeout=25, speaker="caller")
-        text = str(heard.data["text"]).lower()
+        heard = await wait_for_event(bot.hub, ev.AgentTranscript, timeout=25, speaker="caller")
+        text = heard.body.text.lower()
         assert text.strip()
         # the snooped leg crosses two more codec passes: when the words survive, a suggestion follows
         if "passeport" in text:
-            suggestion = await wait_for_event(bot.hub, "suggestion", timeout=10)
-            assert suggestion.data["intent"] == "passport"
-            assert suggestion.data["link"]
+            suggestion = await wait_for_event(bot.hub, ev.Suggestion, timeout=10)
+            assert suggestion.body.intent == "passport"
+            assert suggestion.body.link
         result = await call
     # the agent's phone shows the bot's summary as the caller-id name
     assert "IVR:" in str(incoming.raw)
@@ -78,8 +80,8 @@ async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines,
 async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Je voudrais parler à un conseiller.", "fr", tmp_path / "q.wav")
     await place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=20, dtmf=[(15.0, "1")])
-    cb_event = await wait_for_event(bot.hub, "callback", timeout=10)
-    assert cb_event.data["service"] == "accueil"
+    cb_event = await wait_for_event(bot.hub, ev.CallbackScheduled, timeout=10)
+    assert cb_event.body.service == "accueil"
     pending = await bot.scheduler.find(("pending",))
     assert len(pending) == 1 and pending[0].number.endswith("612345678")
     # now an agent logs in and the citizen's phone is reachable on the trunk: the scheduler dials
@@ -119,18 +121,18 @@ async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_set
 async def test_out_of_hours_greeting(asterisk, engines, test_settings, tmp_path: Path, at: datetime, key: str) -> None:
     async with running_bot(test_settings, engines, at) as b:
         await place_call(test_settings, tmp_path, seconds=4)
-        say = await wait_for_event(b.hub, "say")
-        assert say.data["key"] == key
+        say = await wait_for_event(b.hub, ev.Said)
+        assert say.body.key == key
 
 
 async def test_emergency_phrase_gets_the_emergency_path(bot, engines, test_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Appelez les pompiers, ma maison brûle !", "fr", tmp_path / "q.wav")
     await place_call(test_settings, tmp_path, segments=[(2.0, q)], seconds=25)
-    intent = await wait_for_event(bot.hub, "intent")
-    assert intent.data["decision"] == "emergency"
-    hangup = await wait_for_event(bot.hub, "hangup", timeout=15)
-    assert hangup.data["outcome"] == "emergency"
-    says = [e for e in bot.hub.history if e.kind == "say" and e.seq > intent.seq]
-    assert says and all(not e.data["interruptible"] for e in says)
-    assert any("18" in str(e.data["text"]) or "112" in str(e.data["text"]) for e in says)
-    assert not any(e.kind == "transfer" for e in bot.hub.history)
+    intent = await wait_for_event(bot.hub, ev.IntentMatched)
+    assert intent.body.decision == "emergency"
+    hangup = await wait_for_event(bot.hub, ev.Hangup, timeout=15)
+    assert hangup.body.outcome == "emergency"
+    says = [e.body for e in bot.hub.history if isinstance(e.body, ev.Said) and e.seq > intent.seq]
+    assert says and all(not s.interruptible for s in says)
+    assert any("18" in s.text or "112" in s.text for s in says)
+    assert not any(isinstance(e.body, ev.Handoff) for e in bot.hub.history)

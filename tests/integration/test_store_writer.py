@@ -6,13 +6,18 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import func, select
 
+from ivr.call import events as ce
 from ivr.call.events import CallEvents, EventHub
+from ivr.enums import Outcome, Speaker
+from ivr.nlu.types import Decision
 from ivr.store import CallRepository, Database, migrate
 from ivr.store.models import CallEventRow, TurnRow
 from ivr.store.writer import StoreWriter
@@ -34,17 +39,24 @@ class Ticker:
         return self.t
 
 
+@dataclass(frozen=True, slots=True)
+class TooLong:
+    """An event whose kind the database column cannot hold."""
+
+    KIND: ClassVar[str] = "x" * 40
+
+
 async def one_call(hub: EventHub, call_id: str) -> int:
     """A call's whole event stream, interleaved with the others; returns how many events it emitted."""
     ev = CallEvents(call_id, hub, Ticker())
-    await ev.emit("started", number="+33612345678", channel=f"PJSIP/trunk-{call_id[:6]}")
+    await ev.emit(ce.Started(channel=f"PJSIP/trunk-{call_id[:6]}", number="+33612345678"))
     for i in range(TURNS):
-        await ev.emit("say", key="answer", text=f"réponse {i}")
+        await ev.emit(ce.Said("answer", "fr", True, f"réponse {i}"))
         await asyncio.sleep(0)
-        await ev.emit("transcript", speaker="caller", text=f"question {i}")
-        await ev.emit("intent", intent=f"i{i}", decision="answer", score=0.9, text=f"question {i}")
+        await ev.emit(ce.Transcript(Speaker.CALLER, f"question {i}", 0.0))
+        await ev.emit(ce.IntentMatched(f"i{i}", Decision.ANSWER, 0.9, f"question {i}"))
         await asyncio.sleep(0)
-    await ev.emit("hangup", outcome="resolved")
+    await ev.emit(ce.Hangup(Outcome.RESOLVED))
     return 2 + 3 * TURNS
 
 
@@ -143,16 +155,16 @@ async def test_a_restarted_call_continues_its_turn_numbers(sqlite_db: Database) 
     hub = EventHub()
     hub.add_sink(first)
     ev = CallEvents("c-1", hub, Ticker())
-    await ev.emit("started", number="+33612345678")
-    await ev.emit("intent", intent="a", decision="answer", score=0.9, text="un")
+    await ev.emit(ce.Started(channel="", number="+33612345678"))
+    await ev.emit(ce.IntentMatched("a", Decision.ANSWER, 0.9, "un"))
     await first.aclose()
     second = StoreWriter(sqlite_db.sessions)
     second.start()
     hub2 = EventHub()
     hub2.add_sink(second)
     ev2 = CallEvents("c-1", hub2, Ticker())
-    await ev2.emit("intent", intent="b", decision="answer", score=0.9, text="deux")
-    await ev2.emit("say", key="x", text="trois")
+    await ev2.emit(ce.IntentMatched("b", Decision.ANSWER, 0.9, "deux"))
+    await ev2.emit(ce.Said("x", "fr", True, "trois"))
     await second.aclose()
     async with sqlite_db.sessions() as s:
         rows = (await s.execute(select(TurnRow.seq, TurnRow.text).order_by(TurnRow.seq))).all()
@@ -183,9 +195,9 @@ async def test_an_event_the_database_refuses_is_dropped_alone(pg_db: Database) -
     hub = EventHub()
     hub.add_sink(writer)
     ev = CallEvents("c-2", hub, Ticker())
-    await ev.emit("started")
-    await ev.emit("x" * 40)  # kind is VARCHAR(32)
-    await ev.emit("hangup", outcome="resolved")
+    await ev.emit(ce.Started(channel=""))
+    await ev.emit(TooLong())  # type: ignore[arg-type]  (kind is VARCHAR(32))
+    await ev.emit(ce.Hangup(Outcome.RESOLVED))
     writer.start()
     await writer.flush(30)
     await writer.aclose()

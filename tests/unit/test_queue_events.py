@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ivr.call.events import CallEvent, EventHub
+from ivr.call.events import AgentAnswered, CallEvent, EventHub, QueueAbandoned
 from ivr.call.queue_events import QueueRecorder, queue_record
 from ivr.clock import VirtualClock
 from ivr.store import CallRepository, Database, migrate
@@ -22,9 +22,9 @@ T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 def test_only_abandons_and_answers_are_recorded() -> None:
     abandon = queue_record(QueueCallerAbandon("etat_civil", "PJSIP/t-1", "17.1", 1, 1, 75))
     assert abandon is not None and (abandon.unique_id, abandon.kind) == ("17.1", "queue_abandoned")
-    assert abandon.data == {"service": "etat_civil", "wait_s": 75}
+    assert abandon.body == QueueAbandoned("etat_civil", 75)
     answer = queue_record(AgentConnect("accueil", "PJSIP/a", "agent1", "PJSIP/t-2", "17.2", 12, 3))
-    assert answer is not None and answer.kind == "agent_answered" and answer.data["wait_s"] == 12
+    assert answer is not None and answer.body == AgentAnswered("accueil", 12, "agent1")
     assert queue_record(QueueCallerJoin("accueil", "PJSIP/t-1", "17.1", "0612", "x", 1, 1)) is None
 
 
@@ -66,12 +66,12 @@ async def test_queue_outcomes_reach_the_figures(tmp_path: Path) -> None:
             await server.caller_join("urbanisme", "1700000000.5", "0600", "x")
             await server.caller_leave("urbanisme", "1700000000.5", abandon=True, hold_time=75)
             ev = await next_of(seen, "queue_abandoned")
-            assert (ev.call_id, dict(ev.data)) == (waited, {"service": "urbanisme", "wait_s": 75})
+            assert (ev.call_id, ev.body) == (waited, QueueAbandoned("urbanisme", 75))
             await server.emit("AgentConnect", [("Queue", "accueil"), ("Interface", "PJSIP/agent1"),
                                                ("MemberName", "agent1"), ("Channel", "PJSIP/t-9"),
                                                ("Uniqueid", "1700000000.9"), ("HoldTime", "15"), ("RingTime", "2")])
             ev = await next_of(seen, "agent_answered")
-            assert ev.call_id == answered and ev.data["wait_s"] == 15
+            assert (ev.call_id, ev.body) == (answered, AgentAnswered("accueil", 15, "agent1"))
         finally:
             task.cancel()
             watcher.cancel()

@@ -88,27 +88,27 @@ def run(dialog: Dialog, event: Event) -> list[str]:
 
 SCENARIOS: dict[str, tuple[datetime, list[tuple[Event, list[str]]]]] = {
     "late twice while open: re-prompt, then a person": (OPEN, [
-        (RecognitionLate(), ["# asr_late", "Say asr_late", "Listen"]),
-        (RecognitionLate(), ["# asr_late", "Say transfer", "# transfer", "Transfer accueil",
+        (RecognitionLate(), ["Say asr_late", "Listen"]),
+        (RecognitionLate(), ["Say transfer", "Transfer accueil",
                              "# LISTENING -> TRANSFERRING"]),
     ]),
     "late, then understood: the conversation goes on": (OPEN, [
-        (RecognitionLate(), ["# asr_late", "Say asr_late", "Listen"]),
+        (RecognitionLate(), ["Say asr_late", "Listen"]),
         (heard("je veux refaire mon passeport", "passport"),
          ["# turn", "# decision", "Say answer:passport", "# answer", "Say sms_offer",
           "# LISTENING -> CONFIRMING_SMS", "Listen"]),
-        (RecognitionLate(), ["# asr_late", "Say asr_late", "Listen"]),
+        (RecognitionLate(), ["Say asr_late", "Listen"]),
     ]),
     "late twice while closed: a callback is offered": (CLOSED, [
-        (RecognitionLate(), ["# asr_late", "Say asr_late", "Listen"]),
-        (RecognitionLate(), ["# asr_late", "# service_closed", "Say service_closed",
+        (RecognitionLate(), ["Say asr_late", "Listen"]),
+        (RecognitionLate(), ["# service_closed", "Say service_closed",
                              "# LISTENING -> OFFERING_CALLBACK", "Listen"]),
-        (Dtmf("1"), ["# dtmf", "# confirm", "# callback", "ScheduleCallback accueil Wed 08:30",
+        (Dtmf("1"), ["# dtmf", "# confirm", "ScheduleCallback accueil Wed 08:30",
                      "# OFFERING_CALLBACK -> SCHEDULING_CALLBACK"]),
     ]),
     "late after the caller was asked 0 or 1 to reach a person": (OPEN, [
-        (RecognitionLate(), ["# asr_late", "Say asr_late", "Listen"]),
-        (Dtmf("0"), ["# dtmf", "Say transfer", "# transfer", "Transfer accueil", "# LISTENING -> TRANSFERRING"]),
+        (RecognitionLate(), ["Say asr_late", "Listen"]),
+        (Dtmf("0"), ["# dtmf", "Say transfer", "Transfer accueil", "# LISTENING -> TRANSFERRING"]),
     ]),
 }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ivr.actions.callbacks import CallbackScheduler
-from ivr.call.events import CallEvent
+from ivr.call.events import CallEvent, Started
 from ivr.clock import VirtualClock
 from ivr.config import load_settings
 from ivr.store import CallRepository, Database, purge_expired
@@ -30,7 +30,7 @@ def test_the_key_is_keyed_and_ignores_the_number_format() -> None:
 
 
 async def started(writer: StoreWriter, call_id: str, at: datetime, number: str | None) -> None:
-    await writer(CallEvent(call_id, 1, at, "started", {"number": number, "channel": "c"}))
+    await writer(CallEvent(call_id, 1, at, Started(channel="c", number=number or "")))
     await writer.flush()
 
 

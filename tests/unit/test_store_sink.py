@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ivr.call import events as ce
 from ivr.call.events import CallEvents, EventHub
+from ivr.dialog.records import LanguageChosen
+from ivr.enums import Outcome, Speaker
+from ivr.nlu.types import Decision
 from ivr.store import CallRepository, Database, StatsRepository
 from ivr.store.writer import StoreWriter
 
@@ -27,13 +31,13 @@ async def test_event_stream_becomes_call_turns_and_events(db: Database) -> None:
     writer.start()
     hub.add_sink(writer)
     ev = CallEvents("call-42", hub, Ticker())
-    await ev.emit("started", number="+33612345678", channel="PJSIP/trunk-0001")
-    await ev.emit("say", key="greeting", lang="fr", interruptible=True)
-    await ev.emit("transcript", speaker="caller", text="I need a passport", asr_s=0.8)
-    await ev.emit("language", lang="en")
-    await ev.emit("intent", intent="passport", decision="answer", score=0.91, text="I need a passport")
-    await ev.emit("intent", intent=None, decision="abstain", score=0.2, text="my cat is stuck")
-    await ev.emit("transfer", service="etat_civil", summary="Passport; cat", intent="passport")
+    await ev.emit(ce.Started(channel="PJSIP/trunk-0001", number="+33612345678"))
+    await ev.emit(ce.Said(key="greeting", lang="fr", interruptible=True, text=""))
+    await ev.emit(ce.Transcript(Speaker.CALLER, "I need a passport", asr_s=0.8))
+    await ev.emit(LanguageChosen("en"))
+    await ev.emit(ce.IntentMatched("passport", Decision.ANSWER, 0.91, "I need a passport"))
+    await ev.emit(ce.IntentMatched(None, Decision.ABSTAIN, 0.2, "my cat is stuck"))
+    await ev.emit(ce.Handoff("etat_civil", ce.HandoffReason.QUEUE, "Passport; cat", "passport"))
     await writer.flush()
 
     detail = await calls.get_call("call-42")
@@ -44,14 +48,14 @@ async def test_event_stream_becomes_call_turns_and_events(db: Database) -> None:
     assert [(t.speaker, t.text, t.decision) for t in detail.turns] == [
         ("caller", "I need a passport", "answer"), ("caller", "my cat is stuck", "abstain")]
     kinds = [e.kind for e in detail.events]
-    assert kinds == ["started", "say", "transcript", "language", "intent", "intent", "transfer"]
+    assert kinds == ["started", "say", "transcript", "language", "intent", "intent", "handoff"]
     assert "number" not in detail.events[0].data  # the number is stored once, in calls
     unanswered = await StatsRepository(db.sessions).unanswered_questions()
     assert [q.text for q in unanswered] == ["my cat is stuck"]
 
     # back from the queue (callback accepted), then the caller hangs up
-    await ev.emit("callback", service="etat_civil", not_before="2026-03-02T14:00:00+00:00")
-    await ev.emit("hangup", outcome="callback")
+    await ev.emit(ce.CallbackScheduled("etat_civil", datetime(2026, 3, 2, 14, 0, tzinfo=UTC)))
+    await ev.emit(ce.Hangup(Outcome.CALLBACK))
     await writer.flush()
     await writer.aclose()
     assert (await calls.get_call("call-42")).call.outcome == "callback"
@@ -64,8 +68,8 @@ async def test_events_of_an_unknown_call_create_it(db: Database) -> None:
     hub = EventHub()
     hub.add_sink(writer)
     ev = CallEvents("resumed-1", hub, Ticker())
-    await ev.emit("intent", intent="horaires", decision="answer", score=0.8, text="horaires")
-    await ev.emit("hangup", outcome="resolved")
+    await ev.emit(ce.IntentMatched("horaires", Decision.ANSWER, 0.8, "horaires"))
+    await ev.emit(ce.Hangup(Outcome.RESOLVED))
     await writer.aclose()
     [c] = await calls.list_recent()
     assert c.id == "resumed-1" and c.outcome == "resolved" and c.intents == ("horaires",)

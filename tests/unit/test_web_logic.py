@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.config import PROJECT_ROOT
+from ivr.config import PROJECT_ROOT, DialogSettings
 from ivr.errors import KnowledgeError
 from ivr.nlu.kb import load_knowledge
 from ivr.nlu.types import Candidate, Decision, MatchResult
@@ -24,6 +24,8 @@ from ivr.web.chat import chat_reply
 from ivr.web.dialplan import check_syntax, inbound_extensions
 from ivr.web.kbedit import with_utterance
 from ivr.web.queues import QueueBoard
+
+RECEPTION = DialogSettings().reception_service
 
 
 def test_queue_board_follows_events() -> None:
@@ -51,14 +53,14 @@ def kb():  # type: ignore[no-untyped-def]
 
 
 def test_chat_policy(kb) -> None:  # type: ignore[no-untyped-def]
-    answer = chat_reply(kb, MatchResult(Decision.ANSWER, "passport", 0.9, "fr"))
+    answer = chat_reply(kb, MatchResult(Decision.ANSWER, "passport", 0.9, "fr"), RECEPTION)
     assert answer.answer == kb.intents["passport"].answers["fr"].chat and answer.link
-    emergency = chat_reply(kb, MatchResult(Decision.EMERGENCY, "emergency", 1.0, "en"))
+    emergency = chat_reply(kb, MatchResult(Decision.EMERGENCY, "emergency", 1.0, "en"), RECEPTION)
     assert "112" in emergency.answer and not emergency.offer_callback
     clarify = chat_reply(kb, MatchResult(Decision.CLARIFY, None, 0.6, "fr",
-                                         (Candidate("passport", 0.6), Candidate("id_card", 0.58))))
+                                         (Candidate("passport", 0.6), Candidate("id_card", 0.58))), RECEPTION)
     assert clarify.choices == ("passport", "id_card") and "passeport" in clarify.answer
-    abstain = chat_reply(kb, MatchResult(Decision.ABSTAIN, None, 0.2, "fr"))
+    abstain = chat_reply(kb, MatchResult(Decision.ABSTAIN, None, 0.2, "fr"), RECEPTION)
     assert abstain.offer_callback and abstain.intent is None
     unsure = chat_reply(kb, MatchResult(Decision.CONFIRM, "room_rental", 0.64, "fr"))
     assert unsure.decision == "confirm" and unsure.intent == "room_rental"

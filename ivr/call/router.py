@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ivr.call.admission import Admit, decide
 from ivr.call.overflow import OverflowDesk
 from ivr.call.services import BotServices
 from ivr.call.session import CallSession
 from ivr.dialog import events as dev
+from ivr.enums import Outcome
 from ivr.errors import AriError
-from ivr.telephony.ari.client import AriClient
 from ivr.telephony.ari.events import (
     AriEvent,
     ChannelDestroyed,
@@ -29,6 +30,7 @@ from ivr.telephony.ari.events import (
     StasisStart,
     event_channel_id,
 )
+from ivr.telephony.ari.protocol import StasisAri
 from ivr.telephony.audiosocket import AudioSocketServer
 from ivr.telephony.media import MediaConnection
 from ivr.telephony.medialeg import attach_media
@@ -36,6 +38,27 @@ from ivr.telephony.medialeg import attach_media
 log = logging.getLogger(__name__)
 
 OtherHandler = Callable[[StasisStart], Awaitable[None]]
+ConnectMedia = Callable[[], Awaitable[tuple[MediaConnection, Callable[[], Awaitable[None]]]]]
+
+
+class Call(Protocol):
+    """What the router drives in a call (:class:`CallSession`; a fake in the router's unit tests)."""
+
+    call_id: str
+    dialog: Any
+
+    def on_dtmf(self, digit: str) -> None: ...
+    def on_hangup(self) -> None: ...
+    async def run(self) -> Outcome: ...
+
+
+class SessionFactory(Protocol):
+    """Builds the call for a channel: ``CallSession`` in the bot, a scripted call in tests."""
+
+    def __call__(
+        self, channel_id: str, caller_number: str, *, connect_media: ConnectMedia, call_id: str | None,
+        dialog: Any, resume: dev.QueueExited | None,
+    ) -> Call: ...
 
 
 @dataclass
@@ -43,8 +66,8 @@ class _Call:
     call_id: str
     caller_number: str
     dialog: Any
-    session: CallSession | None = None
-    task: asyncio.Task[str] | None = None
+    session: Call | None = None
+    task: asyncio.Task[Outcome] | None = None
 
 
 @dataclass
@@ -52,18 +75,21 @@ class StasisRouter:
     """Dispatches events to sessions."""
 
     services: BotServices
-    ari: AriClient
+    ari: StasisAri
     media: AudioSocketServer
     handlers: dict[str, OtherHandler] = field(default_factory=dict)
     """Extra Stasis entry points by first argument (e.g. the callback dialer's agent/citizen legs)."""
     calls: dict[str, _Call] = field(default_factory=dict)
-    sessions: dict[str, CallSession] = field(default_factory=dict)
-    finished: list[CallSession] = field(default_factory=list)
+    sessions: dict[str, Call] = field(default_factory=dict)
     watchers: dict[str, asyncio.Queue[AriEvent]] = field(default_factory=dict)
     """Channels someone follows event by event (the callback dialer's legs)."""
     overflow: OverflowDesk | None = None
+    new_session: SessionFactory | None = None
+    """Injected in tests; by default a :class:`CallSession` on ``services``."""
 
     def __post_init__(self) -> None:
+        if self.new_session is None:
+            self.new_session = functools.partial(CallSession, self.services)
         self.overflow = self.overflow or OverflowDesk(self.services)
         self.handlers.setdefault("overflow-callback", self.overflow.on_callback_key)
 
@@ -175,22 +201,21 @@ class StasisRouter:
 
             return leg.connection, release
 
-        session = CallSession(
-            services, channel_id, call.caller_number, connect_media=connect,
-            call_id=call.call_id or None, dialog=call.dialog, resume=resume,
+        assert self.new_session is not None
+        session = self.new_session(
+            channel_id, call.caller_number, connect_media=connect, call_id=call.call_id or None,
+            dialog=call.dialog, resume=resume,
         )
         call.call_id = session.call_id
         call.session = session
         self.sessions[channel_id] = session
 
-        async def run() -> str:
+        async def run() -> Outcome:
             try:
                 return await session.run()
             finally:
                 call.dialog = session.dialog
                 self.sessions.pop(channel_id, None)
-                self.finished.append(session)
-                del self.finished[:-50]
 
         call.task = asyncio.create_task(run())
         call.task.add_done_callback(_log_failure)

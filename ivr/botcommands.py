@@ -1,4 +1,7 @@
-"""Implementations of the telephony subcommands (kept apart so ``ivr --help`` stays light)."""
+"""``ivr up|down|status|serve``: the bot as a running service (Asterisk plus the voicebot process).
+
+Not in ``telephony/``: serving starts the whole bot (:mod:`ivr.app`), which knows every package.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,27 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
-import time
-from pathlib import Path
+from typing import Any
 
 from ivr.config import Settings
-from ivr.errors import TelephonyError
 from ivr.telephony.asterisk.process import AsteriskProcess, ManagedProcess, wait_until
-from ivr.telephony.asterisk.render import render_config
+
+
+def register(sub: Any) -> None:
+    """Add ``up``, ``down``, ``status`` and ``serve``."""
+    p = sub.add_parser("up", help="start Asterisk + the voicebot")
+    p.add_argument("--detach", action="store_true", help="return once both are ready")
+    p.add_argument("--nodes", type=int, default=0,
+                   help="a cluster on this machine: Kamailio edge + N media nodes + PostgreSQL + web front")
+    p.set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop everything `up` started (by PID)").set_defaults(func=cmd_down)
+    p = sub.add_parser("status", help="what is running")
+    p.add_argument("--json", action="store_true", help="machine-readable, with the bot's calls, ASR backlog "
+                   "and event-loop lag")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("serve", help="run the voicebot (ARI app + web) in the foreground")
+    p.set_defaults(func=cmd_serve)
 
 
 def bot_process(settings: Settings) -> ManagedProcess:
@@ -125,59 +140,3 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(run_app(settings))
     return 0
-
-
-def cmd_asterisk_provision(settings: Settings, args: argparse.Namespace) -> int:
-    """Install Asterisk into the prefix."""
-    AsteriskProcess(settings).provision()
-    return 0
-
-
-def cmd_asterisk_start(settings: Settings, args: argparse.Namespace) -> int:
-    """Start Asterisk."""
-    pid = AsteriskProcess(settings).start()
-    print(f"Asterisk running (pid {pid})")
-    return 0
-
-
-def cmd_asterisk_stop(settings: Settings, args: argparse.Namespace) -> int:
-    """Stop Asterisk."""
-    print("stopped" if AsteriskProcess(settings).stop() else "not running")
-    return 0
-
-
-def cmd_asterisk_render(settings: Settings, args: argparse.Namespace) -> int:
-    """Render the configuration."""
-    layout = render_config(settings)
-    print(f"rendered into {layout.etc}")
-    return 0
-
-
-def cmd_asterisk_cli(settings: Settings, args: argparse.Namespace) -> int:
-    """Run a CLI command."""
-    print(AsteriskProcess(settings).cli(args.cli_command), end="")
-    return 0
-
-
-def cmd_call(settings: Settings, args: argparse.Namespace) -> int:
-    """Place a real SIP call and print its events."""
-    from ivr.probe.call import ProbeCall, parse_dtmf_plan
-
-    number = args.number or settings.asterisk.did
-    with tempfile.TemporaryDirectory(prefix="ivr-call-") as tmp:
-        call = ProbeCall(
-            settings, Path(tmp), wav=Path(args.wav), seconds=args.seconds, delay=args.delay,
-            dtmf=parse_dtmf_plan(args.dtmf),
-        )
-        t0 = time.monotonic()
-        result = asyncio.run(call.run(number))
-        for ev in result.events:
-            print(f"{ev.at:6.2f}s  {ev.type}{('  ' + ev.param) if ev.param else ''}")
-        if args.record:
-            if result.heard is None:
-                raise TelephonyError("the call produced no recording")
-            Path(args.record).write_bytes(result.heard.read_bytes())
-            print(f"recorded what the caller heard: {args.record} ({result.heard_seconds:.1f} s, "
-                  f"{result.heard_voiced_seconds:.1f} s of sound)")
-        print(f"call lasted {time.monotonic() - t0:.1f} s")
-        return 0 if result.established else 1
