@@ -62,7 +62,7 @@ def test_chat_policy(kb) -> None:  # type: ignore[no-untyped-def]
     assert clarify.choices == ("passport", "id_card") and "passeport" in clarify.answer
     abstain = chat_reply(kb, MatchResult(Decision.ABSTAIN, None, 0.2, "fr"), RECEPTION)
     assert abstain.offer_callback and abstain.intent is None
-    unsure = chat_reply(kb, MatchResult(Decision.CONFIRM, "room_rental", 0.64, "fr"))
+    unsure = chat_reply(kb, MatchResult(Decision.CONFIRM, "room_rental", 0.64, "fr"), RECEPTION)
     assert unsure.decision == "confirm" and unsure.intent == "room_rental"
     assert unsure.answer.startswith("Si votre question concerne la location de salle : ")
     assert unsure.answer.endswith(kb.intents["room_rental"].answers["fr"].chat)
