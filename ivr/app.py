@@ -202,21 +202,33 @@ async def start_bot(
 
         await attach_web(bot)
     await bot.router.adopt_orphans()
-    bot.tasks.append(asyncio.create_task(bot.looplag.run()))
-    bot.tasks.append(asyncio.create_task(publish(status_path(settings.paths.home), bot.runtime_status)))
-    bot.tasks.append(asyncio.create_task(bot.router.run()))
+    bot.tasks.append(asyncio.create_task(bot.looplag.run(), name="loop-lag"))
+    bot.tasks.append(asyncio.create_task(publish(status_path(settings.paths.home), bot.runtime_status),
+                                         name="runtime-status"))
+    bot.tasks.append(asyncio.create_task(bot.router.run(), name="router"))
     await asyncio.wait_for(ari.connected.wait(), 10)
     return bot
 
 
 async def run_app(settings: Settings) -> None:
-    """``ivr serve``: run until SIGTERM/SIGINT."""
+    """``ivr serve``: run until SIGTERM/SIGINT; exit non-zero if one of the bot's tasks dies (see ``supervise``)."""
+    from ivr.supervise import EXIT_TASK_DIED, describe, first_to_end
+
     bot = await start_bot(settings, with_web=settings.web.enabled)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     log.info("voicebot ready: Stasis app %r registered", settings.asterisk.app)
-    await stop.wait()
-    await bot.router.drain()
-    await bot.stop()
+    watched = [*bot.tasks, *([bot.store_writer.task] if bot.store_writer is not None else [])]
+    died = await first_to_end(watched, stop)
+    if died is None:
+        await bot.router.drain()
+        await bot.stop()
+        return
+    log.critical("%s: exiting so the supervisor restarts the voicebot; calls on the line go to reception",
+                 describe(died))
+    try:
+        await asyncio.wait_for(bot.stop(), 15)
+    finally:
+        raise SystemExit(EXIT_TASK_DIED)

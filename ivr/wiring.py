@@ -69,14 +69,15 @@ async def attach_side_services(bot: Any) -> StoredActions:
     bot.scheduler = scheduler
     bot.outbox = outbox
     if outbox is not None:
-        bot.tasks.append(asyncio.create_task(outbox.run()))
-    bot.tasks.append(asyncio.create_task(_retention(bot, db)))
+        bot.tasks.append(asyncio.create_task(outbox.run(), name="sms-outbox"))
+    bot.tasks.append(asyncio.create_task(_retention(bot, db), name="retention"))
     bot.kbsync = KbSync(db.sessions, settings.database_url, settings.cluster.node_name)
     if bot.kbsync.notifies:  # a cluster on PostgreSQL: follow the knowledge published from the web front
-        bot.tasks.append(asyncio.create_task(bot.kbsync.follow(bot.engines.holder, lambda: _rebuild_voices(bot))))
+        bot.tasks.append(asyncio.create_task(bot.kbsync.follow(bot.engines.holder, lambda: _rebuild_voices(bot)),
+                                             name="kb-sync"))
     bot.ami = await connect_ami(bot)
     recorder = QueueRecorder(bot.ami, CallRepository(db.sessions).call_of_channel, bot.hub.publish, clock)
-    bot.tasks.append(asyncio.create_task(recorder.run()))
+    bot.tasks.append(asyncio.create_task(recorder.run(), name="queue-recorder"))
     return StoredActions(outbox, scheduler)
 
 
@@ -85,10 +86,9 @@ async def connect_ami(bot: Any) -> AmiClient:
     settings = bot.settings
     a = settings.asterisk
     ami = AmiClient(a.bind, a.ami_port, a.ami_user, settings.secrets.ami_password)
-    try:
-        await ami.connect()
-    except Exception:
-        log.exception("AMI not reachable: no queue outcomes in the figures, no queue board on the dashboard")
+    ami.start()  # keeps trying from scratch: Asterisk may come up (or back) after the bot
+    if not await ami.wait_connected(5):
+        log.warning("AMI not reachable yet: queue outcomes and the queue board wait for it (retrying)")
     bot.closers.append(ami.close)
     return ami
 
@@ -108,7 +108,7 @@ def attach_caller_memory(bot: Any, services: Any) -> None:
 def attach_router_handlers(bot: Any) -> None:
     """The dialer follows its legs through the router; start the scheduler once both exist."""
     bot.dialer.router = bot.router
-    bot.tasks.append(asyncio.create_task(bot.scheduler.run()))
+    bot.tasks.append(asyncio.create_task(bot.scheduler.run(), name="callback-scheduler"))
 
 
 async def _rebuild_voices(bot: Any) -> None:
@@ -176,5 +176,29 @@ async def attach_web(bot: Any) -> None:
     )
     # the bot process owns SIGTERM/SIGINT (uvicorn would otherwise capture them)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    bot.tasks.append(asyncio.create_task(server.serve()))
+    bot.tasks.append(asyncio.create_task(_serve_web(server), name="web"))
     bot.web = server
+
+
+async def _serve_web(server: Any) -> None:
+    """Run uvicorn on a socket bound here, so a taken port is a crash of this task that the supervisor sees.
+
+    (uvicorn's own bind failure first waits for the app's lifespan shutdown, then calls ``sys.exit``: it could
+    hang, and a ``SystemExit`` in a task would skip the orderly stop.)
+    """
+    import socket
+
+    cfg = server.config
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((cfg.host, cfg.port))
+    except OSError:
+        sock.close()
+        raise
+    try:
+        await server.serve(sockets=[sock])
+    except SystemExit as exc:
+        raise RuntimeError(f"web server stopped at start-up (exit {exc.code})") from None
+    finally:
+        sock.close()

@@ -129,6 +129,13 @@ class StoreWriter:
         """Counters since start."""
         return WriterStats(self._written, self._dropped, self._refused, self._queue.qsize(), self._retries)
 
+    @property
+    def task(self) -> asyncio.Task[None]:
+        """The writer task (supervised: it must never end while the bot runs)."""
+        if self._task is None:
+            raise RuntimeError("store writer not started")
+        return self._task
+
     def submit(self, ev: EventLike) -> bool:
         """Queue one event without waiting; False (counted, reported) if the queue is full."""
         try:

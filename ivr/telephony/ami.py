@@ -89,14 +89,31 @@ class AmiClient:
         self._reader_task: asyncio.Task[None] | None = None
         self._logged_in = False
         self._closing = False
+        self._up = asyncio.Event()
 
     @property
     def connected(self) -> bool:
         """Whether the client is logged in right now."""
         return self._logged_in
 
+    def start(self) -> None:
+        """Connect in the background and stay connected, retrying from scratch (Asterisk may start after us).
+
+        Unlike :meth:`connect`, a first failure is not an error: the client keeps trying every
+        ``reconnect_delay`` seconds; :meth:`wait_connected` tells when it is logged in.
+        """
+        if self._reader_task is None:
+            self._closing = False
+            self._reader_task = asyncio.create_task(self._run(opened=False), name="ami-reader")
+
+    async def wait_connected(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for a logged-in connection; True if there is one."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._up.wait(), timeout)
+        return self._logged_in
+
     async def connect(self) -> None:
-        """Open the connection and log in; afterwards the client reconnects by itself."""
+        """Open the connection and log in (raises if that fails); afterwards the client reconnects by itself."""
         self._closing = False
         await self._open()
         self._reader_task = asyncio.create_task(self._run(), name="ami-reader")
@@ -141,27 +158,35 @@ class AmiClient:
                 self._writer.close()
             raise AmiError(f"AMI login refused: {reply.response.get('Message')}", retryable=False)
         self._logged_in = True
+        self._up.set()
         log.info("AMI connected to %s:%d", self.host, self.port)
 
     async def _relogin(self) -> None:
         try:
             await self._login()
         except AmiError as exc:
+            # never stay half-connected (open but logged out): drop it, the loop starts again from scratch
             log.warning("AMI login after reconnect failed: %s", exc.message)
+            if self._writer is not None:
+                self._writer.close()
 
-    async def _run(self) -> None:
-        first = True
+    async def _run(self, opened: bool = True) -> None:
+        """Read while connected; when the connection is lost (or never was), open and log in again."""
+        failures = 0
         login: asyncio.Task[None] | None = None
         while not self._closing:
-            if not first:
-                await asyncio.sleep(self._reconnect_delay)  # never a reconnect storm
+            if not opened:
                 try:
                     await self._open()
                 except AmiError as exc:
-                    log.warning("AMI reconnect failed: %s", exc.message)
+                    failures += 1
+                    if failures == 1 or failures % 30 == 0:
+                        log.warning("AMI not reachable (attempt %d): %s", failures, exc.message)
+                    await asyncio.sleep(self._reconnect_delay)  # never a reconnect storm
                     continue
+                failures = 0
                 login = asyncio.create_task(self._relogin())
-            first = False
+            opened = False
             stream = self._stream
             assert stream is not None
             try:
@@ -172,6 +197,9 @@ class AmiClient:
             self._drop_connection(AmiError("AMI connection lost"))
             if login is not None:
                 await login
+                login = None
+            if not self._closing:
+                await asyncio.sleep(self._reconnect_delay)
 
     async def _read_loop(self, stream: asyncio.StreamReader) -> None:
         buffer = b""
@@ -214,6 +242,7 @@ class AmiClient:
 
     def _drop_connection(self, error: AmiError) -> None:
         self._logged_in = False
+        self._up.clear()
         if self._writer is not None:
             self._writer.close()
             self._writer = None
