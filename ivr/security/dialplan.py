@@ -18,7 +18,8 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-SECRET_KEYS = frozenset({"ari_password", "ami_password", "agent_password", "agent_passwords", "web_secret"})
+SECRET_KEYS = frozenset({"ari_password", "ami_password", "agent_password", "agent_passwords", "web_secret",
+                         "caller_key"})
 
 ALLOWED_APPLICATIONS = frozenset({
     "answer", "background", "busy", "congestion", "dial", "echo", "gosub", "gosubif", "goto", "gotoif",

@@ -22,6 +22,7 @@ MODULES = (
     "res_srtp", "res_manager_devicestate", "res_manager_presencestate", "res_security_log",
     "func_callerid", "func_channel", "func_logic", "func_strings", "func_cut", "func_global",
     "app_dial", "app_queue", "app_playback", "app_stasis", "app_verbose", "app_echo",
+    "app_stack",  # Gosub: the queue's pre-dial handler puts X-IVR-Call-Id on the agent leg
     "bridge_simple", "bridge_softmix", "bridge_native_rtp", "bridge_holding",
     "chan_pjsip", "chan_audiosocket", "res_audiosocket", "chan_rtp", "chan_bridge_media",
     "chan_websocket", "res_websocket_client", "pbx_config",
