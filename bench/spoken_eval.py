@@ -57,6 +57,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
         asr = replace(asr, no_speech_threshold=args.no_speech)
     if args.model_en:
         asr = replace(asr, whisper_model_en=args.model_en)
+    if args.n_best:
+        asr = replace(asr, n_best=args.n_best)
     return replace(base, asr=asr)
 
 
@@ -90,6 +92,7 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
     from ivr.asr.whisper import WhisperStt
     from ivr.nlu.kb import load_knowledge
     from ivr.nlu.matcher import build_matcher
+    from ivr.nlu.nbest import best_reading
     from ivr.nlu.vocabulary import recognition_prompt
 
     kb = load_knowledge(settings.paths.knowledge_dir)
@@ -103,10 +106,11 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
         for r, pcm in zip(items, audio, strict=True):
             lang = r.question.lang
             cpu0 = time.process_time()
-            text = (await stt.transcribe(pcm, lang, prompts[lang])).text
+            heard_as = await stt.transcribe(pcm, lang, prompts[lang])
             cpu = time.process_time() - cpu0
             q = r.question
-            result = matcher.match(text, lang) if text.strip() else None
+            text, result = best_reading(matcher.match, heard_as.text, heard_as.alternatives, lang) \
+                if heard_as.text.strip() else (heard_as.text, None)
             if result is None:  # nothing recognised: the dialog re-prompts
                 decision, intent, got, top1 = "no_text", None, ("right" if q.expected == "OOS" else "abstained"), False
             else:
@@ -131,7 +135,7 @@ def report(rows: list[Row], args: argparse.Namespace, settings: Settings) -> dic
                            "asr": {k: getattr(settings.asr, k) for k in (
                                "whisper_model_fr", "whisper_model_en", "beam_size", "adaptive_window",
                                "min_window_s", "no_speech_threshold", "prompt_entries", "repetition_penalty",
-                               "no_repeat_ngram_size")},
+                               "no_repeat_ngram_size", "n_best")},
                            "languages": {}}
     for lang in sorted({r.lang for r in rows}):
         rs = [r for r in rows if r.lang == lang]
@@ -178,6 +182,7 @@ def main() -> int:
     p.add_argument("--prompt", choices=["live", *PROMPT_ENTRIES], default="live")
     p.add_argument("--no-speech", type=float, default=None, help="asr.no_speech_threshold (1 disables)")
     p.add_argument("--model-en", default="")
+    p.add_argument("--n-best", type=int, default=0, help="asr.n_best: beam readings the matcher chooses from")
     p.add_argument("--calls", type=int, default=0, help="also route N French renderings through real calls")
     p.add_argument("--out", type=Path, default=RESULTS / "spoken_eval.json")
     args = p.parse_args()

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from ivr.asr.types import Transcript
+from ivr.asr.types import Transcript, alternatives_of
 from ivr.audio.frame import INTERNAL_RATE, SAMPLE_WIDTH, AudioFrame
 from ivr.errors import AudioError
 
@@ -46,7 +46,8 @@ class BufferedSttStream:
             await self._queue.put(exc)
             return
         seconds = len(pcm) / (INTERNAL_RATE * SAMPLE_WIDTH)
-        await self._queue.put(Transcript(text, self._lang, True, seconds, time.perf_counter() - start))
+        elapsed = time.perf_counter() - start
+        await self._queue.put(Transcript(text, self._lang, True, seconds, elapsed, alternatives_of(text)))
         await self._queue.put(None)
 
     async def aclose(self) -> None:

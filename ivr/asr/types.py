@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +20,29 @@ class Transcript:
     """Duration of the audio recognised so far."""
     processing_seconds: float
     """Wall time from the end of input (or the push that produced a partial) to this result."""
+    alternatives: tuple[str, ...] = ()
+    """The recogniser's other hypotheses for the same audio, best first (``asr.n_best`` > 1, whisper)."""
+
+
+class Hypotheses(str):
+    """A recognised text (the best hypothesis) carrying the beam's other hypotheses, best first.
+
+    A ``str``, so it travels unchanged through the worker's futures and the engines' ``str`` results (and
+    through the Wyoming engine, which has none); :func:`alternatives_of` reads them back.
+    """
+
+    alternatives: tuple[str, ...]
+
+    def __new__(cls, text: str, alternatives: Sequence[str] = ()) -> Hypotheses:
+        """``text`` with ``alternatives`` (empty ones and repeats of ``text`` dropped)."""
+        obj = super().__new__(cls, text)
+        obj.alternatives = tuple(dict.fromkeys(a for a in alternatives if a.strip() and a != text))
+        return obj
+
+
+def alternatives_of(text: str) -> tuple[str, ...]:
+    """The other hypotheses riding on ``text`` (none for a plain ``str``)."""
+    return text.alternatives if isinstance(text, Hypotheses) else ()
 
 
 class SttStream(Protocol):

@@ -10,7 +10,7 @@ import numpy as np
 from ivr.asr.backlog import RecognitionLoad, combined
 from ivr.asr.models import whisper_model_dir
 from ivr.asr.stream import BufferedSttStream
-from ivr.asr.types import Transcript
+from ivr.asr.types import Transcript, alternatives_of
 from ivr.asr.worker import DecodeOptions, WhisperWorker
 from ivr.audio.frame import INTERNAL_RATE, SAMPLE_WIDTH
 from ivr.config import Settings
@@ -32,7 +32,8 @@ class WhisperStt:
                                       adaptive_window=asr.adaptive_window,
                                       repetition_penalty=asr.repetition_penalty,
                                       no_repeat_ngram_size=asr.no_repeat_ngram_size,
-                                      min_window_s=asr.min_window_s, no_speech_threshold=asr.no_speech_threshold)
+                                      min_window_s=asr.min_window_s, no_speech_threshold=asr.no_speech_threshold,
+                                      n_best=asr.n_best)
         self._workers: dict[str, WhisperWorker] = {}
 
     def worker(self, lang: str) -> WhisperWorker:
@@ -63,7 +64,7 @@ class WhisperStt:
         start = time.perf_counter()
         text = await self._recognize(pcm, lang, prompt)
         seconds = len(pcm) / (INTERNAL_RATE * SAMPLE_WIDTH)
-        return Transcript(text, lang, True, seconds, time.perf_counter() - start)
+        return Transcript(text, lang, True, seconds, time.perf_counter() - start, alternatives_of(text))
 
     async def _recognize(self, pcm: bytes, lang: str, prompt: str | None) -> str:
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0

@@ -23,6 +23,7 @@ import numpy as np
 
 from ivr.asr.backlog import CostMeter, RecognitionLoad
 from ivr.asr.loops import clean, max_tokens
+from ivr.asr.types import Hypotheses, alternatives_of
 from ivr.errors import AsrError, ModelError
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class DecodeOptions:
     """A result is dropped as silence when whisper's no-speech probability is above this ..."""
     logprob_threshold: float = -1.0
     """... and its average token log-probability below this (whisper's own rule; threshold 1 disables)."""
+    n_best: int = 1
+    """Hypotheses kept from the beam (at most ``beam_size``): the others ride on the text as alternatives."""
 
 
 class WhisperWorker:
@@ -187,10 +190,12 @@ class WhisperWorker:
         texts = [""] * len(audios)
         if short:
             for i, text in zip(short, self._decode_batch([audios[i] for i in short], prompt), strict=True):
-                cleaned = clean(text, len(audios[i]) / 16000)
+                seconds = len(audios[i]) / 16000
+                cleaned = clean(text, seconds)
                 if cleaned.loop != "none":
                     log.debug("whisper loop (%s) %s", cleaned.loop, "trimmed" if cleaned.text else "rejected")
-                texts[i] = cleaned.text
+                others = [clean(a, seconds).text for a in alternatives_of(text)] if cleaned.text else []
+                texts[i] = Hypotheses(cleaned.text, others) if others else cleaned.text
         for i, audio in enumerate(audios):
             if i not in short:
                 texts[i] = self._sequential(audio, prompt)
@@ -209,6 +214,7 @@ class WhisperWorker:
         encoded = model.encode(feats)
         results = model.model.generate(
             encoded, [list(prompt_ids) for _ in audios], beam_size=self.options.beam_size,
+            num_hypotheses=max(1, min(self.options.n_best, self.options.beam_size)),
             max_length=max_length, return_scores=True, return_no_speech_prob=True,
             suppress_blank=True, suppress_tokens=self._suppress,
             repetition_penalty=self.options.repetition_penalty,
@@ -221,7 +227,11 @@ class WhisperWorker:
             seq_len = max(len(ids), 1)
             avg_logprob = res.scores[0] * seq_len / (seq_len + 1)
             silent = res.no_speech_prob > self.options.no_speech_threshold
-            texts.append("" if silent and avg_logprob < self.options.logprob_threshold else text)
+            if silent and avg_logprob < self.options.logprob_threshold:
+                texts.append("")
+                continue
+            others = [tok.decode([t for t in seq if t < tok.eot]).strip() for seq in res.sequences_ids[1:]]
+            texts.append(Hypotheses(text, others) if others else text)
         return texts
 
     def window_frames(self, seconds: float) -> int:

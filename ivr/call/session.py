@@ -23,6 +23,7 @@ from ivr.dialog.records import RECORD_TYPES
 from ivr.enums import Outcome, Speaker
 from ivr.errors import AriError, AriNotFound, IvrError
 from ivr.logctx import call_id_var
+from ivr.nlu.nbest import best_reading
 from ivr.playback.player import Player
 from ivr.telephony.audiosocket import AudioSocketError
 from ivr.telephony.media import MediaConnection
@@ -46,6 +47,8 @@ class _Utterance:
     ended_at: float
     wait_s: float = 0.0
     """Wall time from the end-of-speech decision to the text: ≈0 when the speculative result was ready."""
+    alternatives: tuple[str, ...] = ()
+    """The recogniser's other readings, best first (``asr.n_best``)."""
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -205,10 +208,10 @@ class CallSession:
     async def _to_dialog(self, inp: Input) -> list[act.Action]:
         if isinstance(inp, _Utterance):
             # the encoder takes milliseconds per query: off the loop that paces every call's audio
-            match = await asyncio.to_thread(self.s.match, inp.text, self.lang)
+            reading, match = await asyncio.to_thread(best_reading, self.s.match, inp.text, inp.alternatives, self.lang)
             await self.events.emit(ce.Transcript(Speaker.CALLER, inp.text, round(inp.asr_s, 3), round(inp.wait_s, 3)))
-            await self.events.emit(ce.IntentMatched(match.intent, match.decision, round(match.score, 3), inp.text))
-            result: list[act.Action] = self.dialog.handle(dev.Heard(inp.text, match))
+            await self.events.emit(ce.IntentMatched(match.intent, match.decision, round(match.score, 3), reading))
+            result: list[act.Action] = self.dialog.handle(dev.Heard(reading, match))
             return result
         handled: list[act.Action] = self.dialog.handle(inp)
         return handled
@@ -389,4 +392,5 @@ class CallSession:
         t0 = self.s.clock.monotonic()
         result = await self.s.stt.transcribe(audio, self.lang, self.s.vocabulary(self.lang))
         asr_s = self.s.clock.monotonic() - t0
-        return _Utterance(str(result.text).strip(), len(audio) / BYTES_PER_SECOND, asr_s, ended_at)
+        return _Utterance(str(result.text).strip(), len(audio) / BYTES_PER_SECOND, asr_s, ended_at,
+                          alternatives=tuple(getattr(result, "alternatives", ())))
