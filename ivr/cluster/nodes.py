@@ -46,4 +46,5 @@ def node_settings(home: Path, index: int, edge_address: str, extra: dict[str, An
 
 def node_sip_uri(settings: Settings) -> str:
     """Where the edge sends calls for this node."""
-    return f"sip:{settings.asterisk.bind}:{settings.asterisk.sip_port}"
+    a = settings.asterisk
+    return f"sip:{a.sip_bind or a.bind}:{a.sip_port}"

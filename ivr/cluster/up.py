@@ -85,7 +85,7 @@ def up(settings: Settings, nodes: int) -> Manifest:
     """Start the database, the media nodes, the edge and the web front; return the manifest."""
     root = cluster_root(settings)
     root.mkdir(parents=True, exist_ok=True)
-    edge_address, edge_port = settings.asterisk.bind, settings.asterisk.sip_port
+    edge_address, edge_port = settings.asterisk.sip_bind or settings.asterisk.bind, settings.asterisk.sip_port
     pg = PostgresServer(Path(settings.cluster.pg_dir) if settings.cluster.pg_dir else root / "pg",
                         settings.cluster.pg_port)
     pg.start()
@@ -207,8 +207,8 @@ def status(settings: Settings) -> list[dict[str, Any]]:
         ns = _node_settings(Path(home))
         ast = AsteriskProcess(ns)
         apid, bpid = ast.proc.pid(), _process(Path(home), "voicebot").pid()
-        rows.append({"component": f"{Path(home).name} asterisk", "address": f"{ns.asterisk.bind}:"
-                     f"{ns.asterisk.sip_port}", "pid": apid, "healthy": bool(apid and ast.ari_ready())})
+        rows.append({"component": f"{Path(home).name} asterisk", "address": node_sip_uri(ns).removeprefix("sip:"),
+                     "pid": apid, "healthy": bool(apid and ast.ari_ready())})
         rows.append({"component": f"{Path(home).name} voicebot", "address": f"{ns.asterisk.audiosocket_host}:"
                      f"{ns.asterisk.audiosocket_port}", "pid": bpid,
                      "healthy": bool(bpid and apid and ast.app_registered())})
