@@ -10,9 +10,9 @@ from typing import Any
 
 from ivr.actions.callbacks import CallbackScheduler
 from ivr.actions.dialer import AriCallbackDialer
-from ivr.actions.service import StoredActions
 from ivr.actions.sms.factory import make_gateway
 from ivr.actions.sms.outbox import SmsOutbox
+from ivr.actions.stored import StoredActions
 from ivr.call.queue_events import QueueRecorder
 from ivr.cluster.kbsync import KbSync
 from ivr.store.callers import CallerKeys, CallerMemory, CallerMemoryRepository

@@ -32,7 +32,7 @@ class LiveAssist:
     """Runs for one transferred call until its channel is gone."""
 
     def __init__(self, services: BotServices, ari: Any, media: AudioSocketServer, kb: Any) -> None:
-        self.s = services
+        self.services = services
         self.ari = ari
         self.media = media
         self.kb = kb
@@ -46,12 +46,12 @@ class LiveAssist:
     async def _side(self, channel_id: str, spy: str, speaker: Speaker, events: CallEvents, lang: str) -> None:
         try:
             snoop_id = await self.ari.snoop(channel_id, spy=spy)
-            leg = await attach_media(self.ari, self.media, snoop_id, self.s.media_host)
+            leg = await attach_media(self.ari, self.media, snoop_id, self.services.media_host)
         except (AriError, IvrError) as exc:
             log.info("live assist unavailable for %s side: %s", speaker, exc.code)
             return
-        detector = self.s.new_detector()
-        segmenter = Segmenter(self.s.settings.vad)
+        detector = self.services.new_detector()
+        segmenter = Segmenter(self.services.settings.vad)
         segmenter.disarm_no_input()
         try:
             async for frame, prob in scored(leg.connection.frames(), detector):
@@ -65,8 +65,8 @@ class LiveAssist:
 
     def _busy(self) -> bool:
         """The recogniser's backlog is past the latency budget (see ``ivr.call.admission``)."""
-        load = self.s.recognition_load() if self.s.recognition_load is not None else None
-        budget = self.s.settings.overload.latency_budget_s
+        load = self.services.recognition_load() if self.services.recognition_load is not None else None
+        budget = self.services.settings.overload.latency_budget_s
         return load is not None and budget > 0 and load.wait_s > budget
 
     async def _utterance(self, channel_id: str, audio: bytes, speaker: Speaker, events: CallEvents, lang: str) -> None:
@@ -79,14 +79,14 @@ class LiveAssist:
         if self._busy():
             return  # callers still talking to the bot come first: suggestions are shed under load
         try:
-            result = await self.s.stt.transcribe(audio, lang, self.s.vocabulary(lang))
+            result = await self.services.stt.transcribe(audio, lang, self.services.vocabulary(lang))
         except IvrError:
             return
         text = str(result.text).strip()
         if not text:
             return
         await events.emit(AgentTranscript(speaker, text))
-        match = await asyncio.to_thread(self.s.match, text, lang)
+        match = await asyncio.to_thread(self.services.match, text, lang)
         if match.decision is not Decision.ANSWER or match.intent is None or match.intent in self._suggested:
             return
         intent = self.kb.intents.get(match.intent)

@@ -34,23 +34,23 @@ class OverflowDesk:
     """Sends calls the bot does not take to reception, or offers them a callback."""
 
     def __init__(self, services: BotServices) -> None:
-        self.s = services
+        self.services = services
         self._sounds: dict[str, Path] = {}
         self._lock = asyncio.Lock()
 
     async def send(self, channel_id: str, caller_number: str, verdict: Overflow) -> str:
         """Play the message and queue the caller (or offer a callback); returns the call id."""
         call_id = str(uuid.uuid4())
-        events = CallEvents(call_id, self.s.hub, self.s.clock.now)
+        events = CallEvents(call_id, self.services.hub, self.services.clock.now)
         await events.emit(ce.Started(channel=channel_id, number=caller_number))
         await events.emit(ce.CallOverflowed(verdict.to, verdict.reason, round(verdict.predicted_s, 2)))
-        offer = verdict.to == "callback" and self.s.actions is not None
+        offer = verdict.to == "callback" and self.services.actions is not None
         sound = await self._sound("overflow_callback" if offer else "overflow_queue")
-        ari = self.s.ari
+        ari = self.services.ari
         await ari.set_variable(channel_id, "IVR_CALL_ID", call_id)
         await ari.set_variable(channel_id, "IVR_OVERFLOW_PROMPT", str(sound))
         await ari.continue_in_dialplan(channel_id, "ivr-overflow", "callback" if offer else "queue")
-        await events.emit(ce.Handoff(self.s.settings.asterisk.fallback_queue, ce.HandoffReason.OVERLOAD))
+        await events.emit(ce.Handoff(self.services.settings.asterisk.fallback_queue, ce.HandoffReason.OVERLOAD))
         log.info("call not taken by the bot (%s, predicted %.1f s): %s", verdict.reason, verdict.predicted_s,
                  "callback offer" if offer else "reception queue")
         return call_id
@@ -58,17 +58,17 @@ class OverflowDesk:
     async def on_callback_key(self, event: StasisStart) -> None:
         """Key 1 after the overflow message: store a callback, confirm, hang up (from the dialplan)."""
         ch = event.channel
-        ari = self.s.ari
+        ari = self.services.ari
         call_id = ""
         with contextlib.suppress(AriError):
             call_id = await ari.get_variable(ch.id, "IVR_CALL_ID")
-        events = CallEvents(call_id or str(uuid.uuid4()), self.s.hub, self.s.clock.now)
-        service = self.s.settings.asterisk.fallback_queue
+        events = CallEvents(call_id or str(uuid.uuid4()), self.services.hub, self.services.clock.now)
+        service = self.services.settings.asterisk.fallback_queue
         try:
-            if self.s.actions is None:
+            if self.services.actions is None:
                 raise RuntimeError("no callback service")
-            now = self.s.clock.now()
-            await self.s.actions.schedule_callback(events.call_id, ch.caller_number, service, LANG,
+            now = self.services.clock.now()
+            await self.services.actions.schedule_callback(events.call_id, ch.caller_number, service, LANG,
                                                    CALLBACK_SUMMARY, now)
         except Exception:  # the caller is not left in silence: reception takes the call
             log.exception("overflow callback could not be stored")
@@ -83,8 +83,8 @@ class OverflowDesk:
         """The prompt as a ``.sln16`` file Asterisk plays; the path is given without extension."""
         async with self._lock:
             if key not in self._sounds:
-                pcm = await self.s.tts.synthesize(render(key, LANG), LANG)
-                path = self.s.settings.paths.home / "sounds" / f"{key}-{LANG}.sln16"
+                pcm = await self.services.tts.synthesize(render(key, LANG), LANG)
+                path = self.services.settings.paths.home / "sounds" / f"{key}-{LANG}.sln16"
                 await asyncio.to_thread(write_atomic, path, pcm)
                 self._sounds[key] = path.resolve().with_suffix("")
             return self._sounds[key]

@@ -32,7 +32,7 @@ from ivr.telephony.ari.events import (
 )
 from ivr.telephony.ari.protocol import StasisAri
 from ivr.telephony.audiosocket import AudioSocketServer
-from ivr.telephony.media import MediaConnection
+from ivr.telephony.connection import MediaConnection
 from ivr.telephony.medialeg import attach_media
 
 log = logging.getLogger(__name__)

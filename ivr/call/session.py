@@ -26,7 +26,7 @@ from ivr.logctx import call_id_var
 from ivr.nlu.nbest import best_reading
 from ivr.playback.player import Player
 from ivr.telephony.audiosocket import AudioSocketError
-from ivr.telephony.media import MediaConnection
+from ivr.telephony.connection import MediaConnection
 from ivr.vad.events import NoInput, SpeechEnded, SpeechPaused, SpeechResumed, SpeechStarted
 from ivr.vad.offload import scored
 from ivr.vad.segmenter import Segmenter
@@ -71,7 +71,7 @@ class CallSession:
         dialog: Any = None,
         resume: dev.QueueExited | None = None,
     ) -> None:
-        self.s = services
+        self.services = services
         self.channel_id = channel_id
         self.caller_number = caller_number
         self.call_id = call_id or str(uuid.uuid4())
@@ -117,12 +117,12 @@ class CallSession:
         reader: asyncio.Task[None] | None = None
         try:
             if self._resume is None:
-                await self.s.ari.answer(self.channel_id)
+                await self.services.ari.answer(self.channel_id)
                 await self.events.emit(ce.Started(channel=self.channel_id, number=self.caller_number))
             self.sm.fire("answer")
             media, release = await self._connect_media()
             self.sm.fire("media_connected")
-            self._player = Player(media, self.s.clock)
+            self._player = Player(media, self.services.clock)
             self._player.start()
             reader = asyncio.create_task(self._read_media(media))
             await self._converse()
@@ -167,26 +167,26 @@ class CallSession:
     async def _fallback_to_human(self) -> None:
         """A crash in the bot sends the caller to human reception, never to silence."""
         with contextlib.suppress(IvrError):
-            await self.s.ari.continue_in_dialplan(self.channel_id, "ivr-fallback", "s")
+            await self.services.ari.continue_in_dialplan(self.channel_id, "ivr-fallback", "s")
             self.sm.fire("handoff")
-            await self.events.emit(ce.Handoff(self.s.settings.asterisk.fallback_queue, ce.HandoffReason.ERROR))
+            await self.events.emit(ce.Handoff(self.services.settings.asterisk.fallback_queue, ce.HandoffReason.ERROR))
 
     async def _converse(self) -> None:
         if self.dialog is None:
-            self.dialog = self.s.new_dialog(self.lang)
+            self.dialog = self.services.new_dialog(self.lang)
         self.sm.fire("dialog_started")
         if self._resume is not None:
             actions = self.dialog.handle(self._resume)
         else:
             memory = await self._recall()
-            actions = (self.dialog.start(self.s.clock.now(), memory) if memory is not None
-                       else self.dialog.start(self.s.clock.now()))
+            actions = (self.dialog.start(self.services.clock.now(), memory) if memory is not None
+                       else self.dialog.start(self.services.clock.now()))
         while True:
             listen = await self._execute(actions)
             if self.sm.state in (CallState.HANDED_OFF, CallState.ENDED) or self.outcome is not None:
                 return
             if listen is None:
-                listen = act.Listen(timeout_s=self.s.settings.vad.no_input_s)
+                listen = act.Listen(timeout_s=self.services.settings.vad.no_input_s)
             inp = await self._next_input(listen)
             if isinstance(inp, _Hangup):
                 if self._media_error is not None and not self._hung_up:
@@ -197,10 +197,10 @@ class CallSession:
 
     async def _recall(self) -> Any:
         """What the store remembers of this caller (None without a store, a number, or on a store error)."""
-        if self.s.recall is None or not self.caller_number:
+        if self.services.recall is None or not self.caller_number:
             return None
         try:
-            return await asyncio.wait_for(self.s.recall(self.caller_number, self.call_id), 1.0)
+            return await asyncio.wait_for(self.services.recall(self.caller_number, self.call_id), 1.0)
         except Exception:  # never delay or break a greeting for a memory
             log.warning("caller memory unavailable", exc_info=True)
             return None
@@ -208,7 +208,9 @@ class CallSession:
     async def _to_dialog(self, inp: Input) -> list[act.Action]:
         if isinstance(inp, _Utterance):
             # the encoder takes milliseconds per query: off the loop that paces every call's audio
-            reading, match = await asyncio.to_thread(best_reading, self.s.match, inp.text, inp.alternatives, self.lang)
+            reading, match = await asyncio.to_thread(
+                best_reading, self.services.match, inp.text, inp.alternatives, self.lang
+            )
             await self.events.emit(ce.Transcript(Speaker.CALLER, inp.text, round(inp.asr_s, 3), round(inp.wait_s, 3)))
             await self.events.emit(ce.IntentMatched(match.intent, match.decision, round(match.score, 3), reading))
             result: list[act.Action] = self.dialog.handle(dev.Heard(reading, match))
@@ -245,9 +247,9 @@ class CallSession:
             elif isinstance(a, RECORD_TYPES):
                 await self.events.emit(a)
             elif isinstance(a, act.CancelCallback):
-                if self.s.cancel_callback is not None:
+                if self.services.cancel_callback is not None:
                     with contextlib.suppress(IvrError):  # already dialled or cancelled meanwhile
-                        await self.s.cancel_callback(a.callback_id)
+                        await self.services.cancel_callback(a.callback_id)
             elif isinstance(a, act.SetLanguage):
                 self.lang = a.lang
             elif isinstance(a, act.Transfer):
@@ -255,7 +257,7 @@ class CallSession:
                 return None
             elif isinstance(a, act.EmergencyTransfer):
                 await self.events.emit(ce.Handoff("emergency", ce.HandoffReason.EMERGENCY))
-                await self.s.ari.continue_in_dialplan(self.channel_id, "ivr-emergency", a.number)
+                await self.services.ari.continue_in_dialplan(self.channel_id, "ivr-emergency", a.number)
                 self.sm.fire("handoff")
                 self.outcome = Outcome.EMERGENCY
                 return None
@@ -265,7 +267,7 @@ class CallSession:
                 await self._send_sms(a)
             elif isinstance(a, act.Hangup):
                 self.outcome = a.outcome
-                await self.s.ari.hangup(self.channel_id)
+                await self.services.ari.hangup(self.channel_id)
                 return None
         return listen
 
@@ -275,7 +277,7 @@ class CallSession:
         await self.events.emit(ce.Said(say.key, say.lang, say.interruptible, say.text))
         # a cached prompt streams from its file; a miss streams from the synthesiser as it renders, so the
         # first words go out before the whole answer exists (the cache stores it once complete)
-        frames = self.s.tts.stream(say.text, say.lang)
+        frames = self.services.tts.stream(say.text, say.lang)
         result = await self._player.play_stream(frames, key=say.key, interruptible=say.interruptible)
         if not result.completed:
             await self.events.emit(ce.PromptStopped(say.key, round(result.played_s, 2)))
@@ -283,23 +285,25 @@ class CallSession:
 
     async def _transfer(self, t: act.Transfer) -> None:
         summary = t.summary
-        ari = self.s.ari
+        ari = self.services.ari
         await ari.set_variable(self.channel_id, "IVR_CALL_ID", self.call_id)
         await ari.set_variable(self.channel_id, "IVR_SUMMARY", summary.to_text(200))
         await ari.set_variable(self.channel_id, "CALLERID(name)", summary.to_callerid_name())
-        await ari.set_variable(self.channel_id, "IVR_QUEUE_TIMEOUT", str(self.s.settings.asterisk.queue_timeout_s))
+        queue_timeout = str(self.services.settings.asterisk.queue_timeout_s)
+        await ari.set_variable(self.channel_id, "IVR_QUEUE_TIMEOUT", queue_timeout)
         await self.events.emit(ce.Handoff(t.service, ce.HandoffReason.QUEUE, summary.to_text(200), summary.intent))
         await ari.continue_in_dialplan(self.channel_id, "ivr-queue", t.service)
         self.sm.fire("handoff")
         self.outcome = Outcome.TRANSFERRED
-        if self.s.assist is not None:
-            task: asyncio.Task[None] = asyncio.ensure_future(self.s.assist(self.channel_id, self.events, self.lang))
+        if self.services.assist is not None:
+            assist = self.services.assist(self.channel_id, self.events, self.lang)
+            task: asyncio.Task[None] = asyncio.ensure_future(assist)
             _BACKGROUND.add(task)
             task.add_done_callback(_BACKGROUND.discard)
 
     async def _schedule_callback(self, cb: act.ScheduleCallback) -> None:
-        if self.s.actions is not None:
-            await self.s.actions.schedule_callback(
+        if self.services.actions is not None:
+            await self.services.actions.schedule_callback(
                 self.call_id, self.caller_number, cb.service, self.lang, cb.summary.to_text(200), cb.not_before
             )
         await self.events.emit(ce.CallbackScheduled(cb.service, cb.not_before))
@@ -307,10 +311,10 @@ class CallSession:
 
     async def _send_sms(self, sms: act.SendSms) -> None:
         try:
-            if self.s.actions is None:
+            if self.services.actions is None:
                 raise IvrError("no SMS gateway configured", code="sms")
             text = sms.text + (f" {sms.link}" if sms.link else "")
-            await self.s.actions.send_sms(self.call_id, self.caller_number, text)
+            await self.services.actions.send_sms(self.call_id, self.caller_number, text)
         except IvrError as exc:
             await self.events.emit(ce.SmsFailed(exc.code))
             self.dialog.handle(dev.SmsFailed())
@@ -358,9 +362,9 @@ class CallSession:
             self._inbox.put(dev.NoInput())
 
     async def _deliver(self, ev: SpeechEnded, speculative: asyncio.Task[_Utterance] | None) -> None:
-        ended = self.s.clock.monotonic()
+        ended = self.services.clock.monotonic()
         try:
-            utt = await within(self._final(ev, speculative), self.s.clock, self.s.settings.asr.deadline_s)
+            utt = await within(self._final(ev, speculative), self.services.clock, self.services.settings.asr.deadline_s)
         except IvrError as exc:
             # a failed recognition is handled like a late one: the caller hears a re-prompt, not silence
             await self.events.emit(ce.CallError(exc.code, "asr"))
@@ -373,7 +377,7 @@ class CallSession:
                 self._inbox.put(dev.RecognitionLate(), essential=True)
             return
         if utt.text.strip():
-            self._inbox.put(replace(utt, wait_s=self.s.clock.monotonic() - ended), essential=True)
+            self._inbox.put(replace(utt, wait_s=self.services.clock.monotonic() - ended), essential=True)
         elif self._listening:
             self._segmenter.arm_no_input()  # nothing understood: the silence clock starts again
 
@@ -389,8 +393,8 @@ class CallSession:
         return await self._recognise(ev.audio, ev.timestamp)
 
     async def _recognise(self, audio: bytes, ended_at: float) -> _Utterance:
-        t0 = self.s.clock.monotonic()
-        result = await self.s.stt.transcribe(audio, self.lang, self.s.vocabulary(self.lang))
-        asr_s = self.s.clock.monotonic() - t0
+        t0 = self.services.clock.monotonic()
+        result = await self.services.stt.transcribe(audio, self.lang, self.services.vocabulary(self.lang))
+        asr_s = self.services.clock.monotonic() - t0
         return _Utterance(str(result.text).strip(), len(audio) / BYTES_PER_SECOND, asr_s, ended_at,
                           alternatives=tuple(getattr(result, "alternatives", ())))

@@ -23,7 +23,7 @@ from ivr.dialog.actions import (
 from ivr.dialog.hours import OpeningHours
 from ivr.dialog.kbview import IntentView, KnowledgeView
 from ivr.dialog.labels import bare_label
-from ivr.dialog.speaker import ANSWER_PREFIX, PromptRef, Speaker
+from ivr.dialog.rendering import ANSWER_PREFIX, PromptRef, Speaker
 from ivr.dialog.state import TRANSITIONS, State
 from ivr.dialog.summary import Summary
 from ivr.dialog.words import emergency_case

@@ -34,7 +34,7 @@ from ivr.dialog.events import (
 from ivr.dialog.kbview import IntentView
 from ivr.dialog.labels import bare_label
 from ivr.dialog.prompts import render
-from ivr.dialog.speaker import ANSWER_PREFIX
+from ivr.dialog.rendering import ANSWER_PREFIX
 from ivr.dialog.state import LISTENING_STATES, State
 from ivr.dialog.words import asks_for_human, ordinal_choice, yes_or_no
 from ivr.enums import Outcome

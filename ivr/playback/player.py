@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ivr.audio.frame import INTERNAL_RATE, SAMPLE_WIDTH, AudioFrame
 from ivr.clock import Clock
-from ivr.telephony.media import MediaConnection
+from ivr.telephony.connection import MediaConnection
 
 FRAME_S = 0.02
 FRAME_BYTES = int(INTERNAL_RATE * FRAME_S) * SAMPLE_WIDTH

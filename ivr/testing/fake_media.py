@@ -32,7 +32,7 @@ class Speech:
 
 
 class FakeMedia:
-    """A :class:`ivr.telephony.media.MediaConnection` driven by the virtual clock."""
+    """A :class:`ivr.telephony.connection.MediaConnection` driven by the virtual clock."""
 
     def __init__(self, clock: VirtualClock, speech: tuple[Speech, ...] = (), hangup_at: float | None = None) -> None:
         self._clock = clock

@@ -141,3 +141,34 @@ async def stream_from_thread(produce: Callable[[Emit], None]) -> AsyncIterator[A
         await worker
     finally:
         stop.set()
+
+
+class ThreadedTts:
+    """``synthesize`` and ``stream`` for an engine that renders in a blocking call (Pico, Piper).
+
+    A subclass sets ``languages`` and implements ``render(text, lang, emit)``, which runs in a worker
+    thread and hands each chunk of 16 kHz PCM to ``emit``.
+    """
+
+    languages: tuple[str, ...] = LANGS
+
+    def render(self, text: str, lang: str, emit: Emit) -> None:
+        """Blocking: synthesise ``text`` and hand each chunk of 16 kHz PCM to ``emit`` (call in a thread)."""
+        raise NotImplementedError
+
+    async def synthesize(self, text: str, lang: str) -> bytes:
+        """Return the whole utterance (PCM16 LE mono 16 kHz); empty when nothing is left to say."""
+        check_lang(lang, self.languages)
+        chunks: list[bytes] = []
+
+        def collect(pcm: bytes) -> bool:
+            chunks.append(pcm)
+            return True
+
+        await asyncio.to_thread(self.render, text, lang, collect)
+        return b"".join(chunks)
+
+    def stream(self, text: str, lang: str) -> AsyncIterator[AudioFrame]:
+        """Yield 20 ms frames as the engine produces them."""
+        check_lang(lang, self.languages)
+        return stream_from_thread(lambda emit: self.render(text, lang, emit))

@@ -8,24 +8,23 @@ lock since the engine is not re-entrant.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ivr.audio.frame import INTERNAL_RATE, AudioFrame
+from ivr.audio.frame import INTERNAL_RATE
 from ivr.errors import ModelError, TtsError
-from ivr.tts.base import Emit, check_lang, stream_from_thread
+from ivr.tts.base import Emit, ThreadedTts, check_lang
 from ivr.tts.normalize import normalize_for_speech
 
 PICO_VOICES: dict[str, str] = {"fr": "fr-FR", "en": "en-US"}
 
 
-class PicoTts:
+class PicoTts(ThreadedTts):
     """The SVOX Pico engine for French and English."""
 
     name = "pico"
+    languages = tuple(PICO_VOICES)
 
     def __init__(self, *, lang_dir: Path | None = None, rate: int = 100) -> None:
         self._lang_dir = lang_dir
@@ -35,24 +34,7 @@ class PicoTts:
 
     def voice_id(self, lang: str) -> str:
         """``pico/fr-FR`` or ``pico/en-US``."""
-        return f"{self.name}/{PICO_VOICES[check_lang(lang, tuple(PICO_VOICES))]}"
-
-    async def synthesize(self, text: str, lang: str) -> bytes:
-        """Return the whole utterance (PCM16 LE mono 16 kHz); empty when nothing is left to say."""
-        check_lang(lang, tuple(PICO_VOICES))
-        chunks: list[bytes] = []
-
-        def collect(pcm: bytes) -> bool:
-            chunks.append(pcm)
-            return True
-
-        await asyncio.to_thread(self.render, text, lang, collect)
-        return b"".join(chunks)
-
-    def stream(self, text: str, lang: str) -> AsyncIterator[AudioFrame]:
-        """Yield 20 ms frames as Pico produces them."""
-        check_lang(lang, tuple(PICO_VOICES))
-        return stream_from_thread(lambda emit: self.render(text, lang, emit))
+        return f"{self.name}/{PICO_VOICES[check_lang(lang, self.languages)]}"
 
     def render(self, text: str, lang: str, emit: Emit) -> None:
         """Blocking: normalise ``text`` and hand each chunk of 16 kHz PCM to ``emit`` (call in a thread)."""

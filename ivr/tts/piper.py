@@ -6,28 +6,26 @@ its output goes through ONE stateful resampler per utterance (stateless per-chun
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ivr.audio.frame import AudioFrame
 from ivr.audio.resample import Resampler
 from ivr.errors import ModelError, TtsError
-from ivr.tts.base import Emit, check_lang, stream_from_thread
+from ivr.tts.base import Emit, ThreadedTts, check_lang
 from ivr.tts.normalize import normalize_for_speech
 
 INSTALL_HINT = "pip install 'ivr[piper]'"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
-class PiperTts:
+class PiperTts(ThreadedTts):
     """The Piper engine with the bundled en_US-joe-medium voice (or another ``.onnx`` voice)."""
 
     name = "piper"
+    languages = ("en",)
 
     def __init__(self, *, model_path: Path | None = None, threads: int = 1) -> None:
         try:
@@ -54,25 +52,8 @@ class PiperTts:
 
     def voice_id(self, lang: str) -> str:
         """``piper/<voice file stem>``, e.g. ``piper/en_US-joe-medium``."""
-        check_lang(lang, ("en",))
+        check_lang(lang, self.languages)
         return f"{self.name}/{self._model_path.stem}"
-
-    async def synthesize(self, text: str, lang: str) -> bytes:
-        """Return the whole utterance (PCM16 LE mono 16 kHz)."""
-        check_lang(lang, ("en",))
-        chunks: list[bytes] = []
-
-        def collect(pcm: bytes) -> bool:
-            chunks.append(pcm)
-            return True
-
-        await asyncio.to_thread(self.render, text, lang, collect)
-        return b"".join(chunks)
-
-    def stream(self, text: str, lang: str) -> AsyncIterator[AudioFrame]:
-        """Yield 20 ms frames, one sentence at a time as Piper produces them."""
-        check_lang(lang, ("en",))
-        return stream_from_thread(lambda emit: self.render(text, lang, emit))
 
     def render(self, text: str, lang: str, emit: Emit) -> None:
         """Blocking: synthesise sentence by sentence, resample, hand 16 kHz PCM to ``emit``."""

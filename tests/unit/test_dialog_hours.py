@@ -9,7 +9,7 @@ import pytest
 
 from ivr.dialog.hours import DayStatus, OpeningHours, Schedule, parse_slots
 from ivr.dialog.kbview import ServiceView
-from ivr.dialog.speak import say_week, say_when
+from ivr.dialog.spoken_time import say_week, say_when
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE = parse_slots(["08:30-12:00", "13:30-17:30"])

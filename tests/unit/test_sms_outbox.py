@@ -115,7 +115,7 @@ async def test_stored_actions_for_the_live_call(db: Database) -> None:
     from datetime import timedelta
 
     from ivr.actions.callbacks import CallbackOutcome, CallbackScheduler
-    from ivr.actions.service import StoredActions
+    from ivr.actions.stored import StoredActions
     from ivr.store.records import CallbackRecord
 
     class Dialer:

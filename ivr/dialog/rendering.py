@@ -15,7 +15,7 @@ from ivr.dialog.hours import OpeningHours
 from ivr.dialog.kbview import KnowledgeView
 from ivr.dialog.labels import bare_label, intent_label
 from ivr.dialog.prompts import render
-from ivr.dialog.speak import say_week, say_when
+from ivr.dialog.spoken_time import say_week, say_when
 
 ANSWER_PREFIX = "answer:"
 _NOT_INTERRUPTIBLE = ("emergency_",)
