@@ -88,3 +88,33 @@ async def test_wrong_password_is_not_retryable(kannel: KannelLab) -> None:
         await gateway.send("+33612345678", "x")
     assert err.value.retryable is False and "403" in err.value.code
     await gateway.aclose()
+
+
+async def test_kannel_down_then_back_the_sms_goes_out_on_return(kannel: KannelLab, db: Database) -> None:
+    """Kannel up, then stopped, then started again: the SMS queued meanwhile goes out on its return.
+
+    The outage is as long as a stop and a start (seconds), not the issue's minute: what matters is that the
+    retry comes after Kannel is back, and retry times are on the outbox's injected clock, so the minute of
+    backoff is virtual; a real minute would only add wall time to the suite.
+    """
+    clock = VirtualClock()
+    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password, "MAIRIE", timeout_s=3)
+    outbox = SmsOutbox(db.sessions, gateway, clock, base_delay_s=60, max_attempts=5)
+    await asyncio.to_thread(kannel.start)
+    await outbox.enqueue("call-1", "06 12 34 56 78", "avant la panne")
+    assert await outbox.deliver_due() == 1
+    await _wait_received(kannel, 1)
+
+    await asyncio.to_thread(kannel.stop)
+    during = await outbox.enqueue("call-2", "06 12 34 56 78", "pendant la panne")
+    assert await outbox.deliver_due() == 0
+    waiting = await outbox.get(during)
+    assert waiting is not None and waiting.status == "pending" and waiting.attempts == 1
+
+    await asyncio.to_thread(kannel.start)
+    clock.advance(61)
+    assert await outbox.deliver_due() == 1
+    await _wait_received(kannel, 2)
+    assert [m.text for m in kannel.received()] == ["avant la panne", "pendant la panne"]
+    sent = await outbox.get(during)
+    assert sent is not None and sent.status == "sent" and sent.attempts == 2
