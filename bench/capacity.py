@@ -101,6 +101,10 @@ async def main(argv: list[str]) -> int:
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
     print(f"largest level with latency p95 <= {HEARD_P95_S} s and nobody silent or dropped: {largest or 'none'}")
     print(f"SIPp <= {SIPP_MAX_PCT_PER_CALL} % of a core per call: {'yes' if sipp_ok else 'NO'}")
+    for r in results:
+        if r["calls"] in (8, 16):  # issue 9's targets
+            print(f"{r['calls']} calls: every call answered or handed to a person within {HANDOFF_WITHIN_S:.0f} s "
+                  f"of its question: {'yes' if r['answered_or_handed_within_3s'] else 'NO'}")
     print(f"wrote {args.out}")
     return 0
 
