@@ -29,14 +29,18 @@ async def outcomes_by_service(
 
 
 async def previous_calls(
-    sessions: SessionFactory, number: str, *, exclude: str = "", limit: int = 5
+    sessions: SessionFactory, caller_key: str | None, *, exclude: str = "", limit: int = 5
 ) -> list[CallSummary]:
-    """The same caller's earlier calls, newest first, with their caller-side transcript."""
-    if not number:
+    """The same caller's earlier calls, newest first, with their caller-side transcript.
+
+    Found by the keyed hash of the number (``ivr.store.callers``), never by the number in clear; the key is
+    erased with the number when the retention period passes, so older calls are not linked any more.
+    """
+    if not caller_key:
         return []
     async with sessions() as s:
         rows = (await s.scalars(
-            select(CallRow).where(CallRow.caller_number == number, CallRow.id != exclude)
+            select(CallRow).where(CallRow.caller_key == caller_key, CallRow.id != exclude)
             .order_by(CallRow.started_at.desc()).limit(limit)
         )).all()
         turns: dict[str, list[TurnRow]] = {r.id: [] for r in rows}

@@ -15,6 +15,7 @@ from ivr.call.events import AgentTranscript, Hangup, Suggestion, Transcript
 from ivr.errors import IvrError
 from ivr.security.sip import endpoint_password
 from ivr.store.audit import AuditEntry
+from ivr.store.callers import CallerKeys
 from ivr.store.calls import CallNotFound
 from ivr.store.records import CallDetail
 from ivr.web import scope
@@ -159,6 +160,11 @@ def _call_json(detail: Any, previous: list[Any]) -> dict[str, Any]:
 UNKNOWN = {"error": "appel inconnu"}
 
 
+def _key(web: WebState, number: str | None) -> str | None:
+    """The caller key a number is looked up by (the number itself is never a search key)."""
+    return CallerKeys(web.ctx.settings.secrets.caller_key).key(number)
+
+
 @router.get("/api/agent/call/{call_id}")
 async def call_file(request: Request, call_id: str, user: Agent) -> Response:
     """The call's summary and what the same caller asked before (the agent's own calls only)."""
@@ -166,7 +172,7 @@ async def call_file(request: Request, call_id: str, user: Agent) -> Response:
     detail = await _scoped_call(web, user, call_id, "read_call")
     if detail is None:
         return JSONResponse(UNKNOWN, status_code=404)
-    previous = await previous_calls(web.ctx.sessions, detail.caller_number or "", exclude=call_id)
+    previous = await previous_calls(web.ctx.sessions, _key(web, detail.caller_number), exclude=call_id)
     return JSONResponse(_call_json(detail, previous))
 
 
@@ -174,11 +180,11 @@ async def call_file(request: Request, call_id: str, user: Agent) -> Response:
 async def lookup(request: Request, number: str, user: Agent) -> Response:
     """Find the latest call of a caller-id number (when the SIP header is missing), if the agent's."""
     web = state(request)
-    latest = await previous_calls(web.ctx.sessions, number[:32], limit=1)
+    latest = await previous_calls(web.ctx.sessions, _key(web, number[:32]), limit=1)
     detail = await _scoped_call(web, user, latest[0].id, "lookup") if latest else None
     if detail is None:
         return JSONResponse(UNKNOWN, status_code=404)
-    previous = await previous_calls(web.ctx.sessions, number, exclude=latest[0].id)
+    previous = await previous_calls(web.ctx.sessions, _key(web, number[:32]), exclude=latest[0].id)
     return JSONResponse(_call_json(detail, previous))
 
 

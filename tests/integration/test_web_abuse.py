@@ -299,15 +299,17 @@ async def test_agents_see_and_text_only_their_own_calls_and_every_access_is_audi
     from datetime import timedelta
 
     from ivr.store.audit import AuditLog
+    from ivr.store.callers import CallerKeys
     from ivr.store.calls import CallRepository
 
     calls, now = CallRepository(site.ctx.sessions), site.clock.now()
+    keys = CallerKeys(site.ctx.settings.secrets.caller_key)  # numbers are looked up by this key, as stored
     # agent1 sits in accueil + etat_civil, agent2 in accueil only (the default agent_services)
     await calls.create_call(call_id="ec-live", channel_id="c1", started_at=now, caller_number="+33611111111",
-                            lang="fr")
+                            lang="fr", caller_key=keys.key("+33611111111"))
     await calls.update_call("ec-live", summary="Acte de naissance", service="etat_civil")
     await calls.create_call(call_id="ec-old", channel_id="c2", started_at=now - timedelta(days=3),
-                            caller_number="+33622222222", lang="fr")
+                            caller_number="+33622222222", lang="fr", caller_key=keys.key("+33622222222"))
     await calls.update_call("ec-old", service="etat_civil")
     await calls.finish_call("ec-old", ended_at=now - timedelta(days=3), outcome="transferred", summary="x")
     await calls.add_event("ec-old", at=now - timedelta(days=3), kind="agent_answered",

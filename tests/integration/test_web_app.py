@@ -14,6 +14,7 @@ from ivr.config import PROJECT_ROOT
 from ivr.nlu.kb import load_knowledge
 from ivr.nlu.matcher import Matcher, build_matcher
 from ivr.security.sip import endpoint_password
+from ivr.store.callers import CallerKeys
 from ivr.store.calls import CallRepository
 from ivr.testing.lab import make_settings
 from ivr.testing.web import FakeSmsOutbox, add_user
@@ -162,16 +163,19 @@ async def test_try_it_and_add_unanswered_question(client: httpx.AsyncClient, ctx
 async def test_agent_call_file_previous_calls_and_sms(client: httpx.AsyncClient, ctx: WebContext) -> None:
     calls = CallRepository(ctx.sessions)
     t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    await calls.create_call(call_id="old", channel_id="a", started_at=t0, caller_number="+33611111111", lang="fr")
+    key = CallerKeys(ctx.settings.secrets.caller_key).key("+33611111111")  # as the store sink writes it
+    await calls.create_call(call_id="old", channel_id="a", started_at=t0, caller_number="+33611111111", lang="fr",
+                            caller_key=key)
     await calls.finish_call("old", ended_at=t0, outcome="resolved", summary="Demande de passeport")
     await calls.create_call(call_id="new", channel_id="b", started_at=datetime.now(UTC), caller_number="+33611111111",
-                            lang="fr")
+                            lang="fr", caller_key=key)
     await calls.update_call("new", summary="Acte de naissance, transféré", service="etat_civil")
     token = await login(client, "agent1")
     r = (await client.get("/api/agent/call/new")).json()
     assert r["summary"] == "Acte de naissance, transféré" and r["caller"].endswith("11")
     assert [p["summary"] for p in r["previous"]] == ["Demande de passeport"]
     assert (await client.get("/api/agent/lookup", params={"number": "+33611111111"})).json()["call_id"] == "new"
+    assert (await client.get("/api/agent/lookup", params={"number": "06 11 11 11 11"})).json()["call_id"] == "new"
     sip = (await client.get("/api/agent/sip")).json()
     assert sip["uri"].startswith("sip:web-agent1@") and sip["ws"].endswith(f":{ctx.settings.asterisk.ari_port}/ws")
     assert sip["password"] == endpoint_password(ctx.settings.secrets, "web-agent1")
