@@ -118,20 +118,40 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"{r['component']:<20} {r['address']:<28} pid {r['pid'] or '-':<8} "
                       f"{'healthy' if r['healthy'] else 'DOWN'}")
         return 0 if all(r["healthy"] for r in rows) else 1
+    from ivr.runtime.status import read_status, status_path
+
     ast = AsteriskProcess(settings)
     bot = bot_process(settings)
-    apid, bpid = ast.proc.pid(), bot.pid()
+    runtime = read_status(status_path(settings.paths.home))
+    detached = bot.pid()
+    # `make run` / `ivr serve` run in the foreground without a pid file: their fresh runtime.json counts
+    bpid = detached or foreground_pid(runtime)
+    apid = ast.proc.pid()
     if getattr(args, "json", False):
-        from ivr.runtime.status import read_status, status_path
-
         print(json.dumps({"asterisk": {"pid": apid, "ari_ready": bool(apid and ast.ari_ready())},
-                          "voicebot": {"pid": bpid, "runtime": read_status(status_path(settings.paths.home))}}))
+                          "voicebot": {"pid": bpid, "foreground": bool(bpid and not detached),
+                                       "runtime": runtime}}))
         return 0 if apid and bpid else 1
     print(f"asterisk: {'running pid ' + str(apid) if apid else 'stopped'}"
           f"{' (ARI ready)' if apid and ast.ari_ready() else ''}")
     print(f"voicebot: {'running pid ' + str(bpid) if bpid else 'stopped'}"
+          f"{' in the foreground' if bpid and not detached else ''}"
           f"{' (Stasis app registered)' if apid and ast.app_registered() else ''}")
     return 0 if apid and bpid else 1
+
+
+def foreground_pid(runtime: dict[str, Any] | None) -> int | None:
+    """The pid in a fresh runtime status, if that process is alive (a bot serving in the foreground)."""
+    if not runtime or not isinstance(runtime.get("pid"), int):
+        return None
+    pid = int(runtime["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, owned by someone else
+        return pid
+    return pid
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
