@@ -1,0 +1,80 @@
+"""Faults under real calls on the real Asterisk: a keypad flood from a real SIP phone, PostgreSQL restarted.
+
+The long versions (ten minutes of silence, a two-minute monologue, a hang-up in every state) run on virtual
+time in ``tests/unit/test_call_faults.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from callhelpers import place_call, synth_wav, wait_for_event
+from conftest import OPEN_TIME, running_bot
+
+from ivr.call import events as ce
+from ivr.config import Settings
+from ivr.store import CallRepository
+from ivr.testing.pgtemp import TempCluster, create_database, temp_cluster, unavailable_reason
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+
+async def test_a_keypad_flood_from_a_real_phone_ends_in_a_defined_outcome(
+    bot, test_settings: Settings, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    flood = "5*#0" * 6  # 24 keys as fast as the phone sends them
+    result = await place_call(test_settings, tmp_path, seconds=25, dtmf=[(3.0, flood)])
+    assert result.established
+    end = await _end_of_call(bot)
+    assert isinstance(end.body, (ce.Hangup, ce.Handoff))
+    digits = [e for e in bot.hub.history if e.kind == "dtmf"]
+    assert digits, "no keypad digit reached the bot"
+
+
+async def _end_of_call(bot, timeout: float = 30.0) -> ce.CallEvent:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        for e in bot.hub.history:
+            if isinstance(e.body, (ce.Hangup, ce.Handoff)):
+                return e
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the call never ended: {[e.kind for e in bot.hub.history]}")
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[TempCluster]:
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    with temp_cluster() as cluster:
+        yield cluster
+
+
+async def test_postgresql_restarted_under_a_call_loses_no_event(
+    asterisk, engines, pg: TempCluster, test_settings: Settings, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    url = await create_database(pg.url, "ivr_fault_restart")
+    settings = dataclasses.replace(test_settings, store=dataclasses.replace(test_settings.store, url=url))
+    question = await synth_wav(engines, "Quels sont les horaires de la mairie ?", "fr", tmp_path / "q.wav")
+    async with running_bot(settings, engines, OPEN_TIME) as bot:
+        call = asyncio.create_task(place_call(settings, tmp_path / "caller", segments=[(5.0, question)], seconds=18))
+        await wait_for_event(bot.hub, "say", timeout=20)  # the call is live
+        await asyncio.to_thread(pg.stop)  # the database crashes mid-call
+        # the call goes on without it: the caller's question is heard and answered
+        await wait_for_event(bot.hub, "intent", timeout=30)
+        await asyncio.to_thread(pg.start)
+        result = await call
+        assert result.established
+        await wait_for_event(bot.hub, "hangup", timeout=20)
+        await bot.store_writer.flush(60)
+        stats = bot.store_writer.stats
+        assert stats.dropped == 0 and stats.refused == 0 and stats.retries >= 1
+        call_id = bot.hub.history[0].call_id
+        detail = await CallRepository(bot.db.sessions).get_call(call_id)
+        live = [e.kind for e in bot.hub.history if e.call_id == call_id]
+        assert [e.kind for e in detail.events] == live  # every event, in order
