@@ -50,6 +50,11 @@ class AsteriskSettings:
     """Networks agents' phones and browsers may register from (PJSIP ``permit`` / ``contact_permit``)."""
     sip_port: int = 5060
     ari_port: int = 8088
+    tls_port: int = 8089
+    """Asterisk's HTTPS/WSS listener on ``bind``: the browser softphone's secure WebSocket."""
+    tls_cert: str = ""
+    tls_key: str = ""
+    """PEM files of a real certificate; empty: a self-signed one is generated into ``<home>/tls/``."""
     ami_port: int = 5038
     app: str = "ivr"
     audiosocket_host: str = "127.0.0.1"

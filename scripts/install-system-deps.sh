@@ -13,6 +13,7 @@ PACKAGES=(
     asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav   # prompts + real telephone speech for WER
     asterisk-core-sounds-fr asterisk-core-sounds-en           # their transcripts (WER benchmark)
     sox zstd espeak-ng                                        # audio tools; zstd for the Asterisk cache
+    openssl                                                   # self-signed certificate for the WSS softphone
     postgresql postgresql-client                              # production database
     kamailio                                                  # SIP edge of the cluster (dispatcher)
     gcc libc6-dev python3-dev                                 # build of ttspico (SVOX Pico) from source

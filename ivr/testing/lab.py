@@ -19,6 +19,7 @@ def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settin
         "asterisk": {
             "sip_port": free_port("127.0.0.1", socket.SOCK_DGRAM),
             "ari_port": free_port(),
+            "tls_port": free_port(),
             "ami_port": free_port(),
             "audiosocket_port": free_port(),
             "trunk_contact": f"127.0.0.2:{free_port('127.0.0.2', socket.SOCK_DGRAM)}",

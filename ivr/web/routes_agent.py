@@ -77,7 +77,7 @@ async def sip_credentials(request: Request, user: Agent) -> Response:
     if user.name not in a.agents:
         return JSONResponse({"error": f"aucun poste SIP pour {user.name}"}, status_code=404)
     return JSONResponse({
-        "ws": f"ws://{a.bind}:{a.ari_port}/ws",
+        "ws": f"wss://{a.bind}:{a.tls_port}/ws",
         "uri": f"sip:{sip_name(user)}@{a.bind}",
         "authorization_user": sip_name(user),
         "password": endpoint_password(web.ctx.settings.secrets, sip_name(user)),

@@ -30,7 +30,8 @@ SHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                 "--disable-features=WebRtcHideLocalIpsWithMdns"]
+                 "--disable-features=WebRtcHideLocalIpsWithMdns",
+                 "--ignore-certificate-errors"]  # Asterisk's self-signed WSS certificate (ivr/security/tls.py)
 
 
 @contextlib.asynccontextmanager

@@ -177,7 +177,7 @@ async def test_agent_call_file_previous_calls_and_sms(client: httpx.AsyncClient,
     assert (await client.get("/api/agent/lookup", params={"number": "+33611111111"})).json()["call_id"] == "new"
     assert (await client.get("/api/agent/lookup", params={"number": "06 11 11 11 11"})).json()["call_id"] == "new"
     sip = (await client.get("/api/agent/sip")).json()
-    assert sip["uri"].startswith("sip:web-agent1@") and sip["ws"].endswith(f":{ctx.settings.asterisk.ari_port}/ws")
+    assert sip["uri"].startswith("sip:web-agent1@") and sip["ws"] == f"wss://{ctx.settings.asterisk.bind}:{ctx.settings.asterisk.tls_port}/ws"
     assert sip["password"] == endpoint_password(ctx.settings.secrets, "web-agent1")
     others = (endpoint_password(ctx.settings.secrets, "web-agent2"), ctx.settings.secrets.agent_password)
     assert sip["password"] not in others

@@ -13,6 +13,7 @@ import numpy as np
 from ivr.config import Settings
 from ivr.security import dialplan as sandbox
 from ivr.security.sip import endpoint_password
+from ivr.security.tls import TlsFiles, ensure_self_signed
 from ivr.telephony.asterisk.layout import AsteriskLayout, layout_for
 
 MODULES = (
@@ -128,6 +129,7 @@ def template_context(settings: Settings, layout: AsteriskLayout) -> dict[str, An
                             for a_ in a.agents for e in (a_, f"web-{a_}")},
         "agent_networks": a.agent_networks,
         "sip_bind": a.sip_bind or a.bind,
+        "tls_port": a.tls_port,
         "agents": a.agents,
         "trunk_match": a.trunk_match,
         "trunk_contact": a.trunk_contact,
@@ -154,6 +156,10 @@ def render_config(settings: Settings, template_dirs: list[Path] | None = None) -
         autoescape=False,  # Asterisk config, not HTML
     )
     ctx = template_context(settings, layout)
+    a = settings.asterisk
+    tls = (TlsFiles(Path(a.tls_cert), Path(a.tls_key)) if a.tls_cert and a.tls_key
+           else ensure_self_signed(settings.paths.home / "tls", a.bind))
+    ctx["tls_cert"], ctx["tls_key"] = str(tls.cert), str(tls.key)
     for sub in ("etc", "lib", "spool", "run", "log", "moh"):
         (layout.run / sub).mkdir(parents=True, exist_ok=True)
     make_hold_music(layout.run / "moh")
