@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from ivr.call.events import AgentAnswered
 from ivr.dialog.labels import intent_label
 from ivr.nlu.model import KnowledgeBase
 from ivr.store.records import CallDetail
@@ -32,7 +33,7 @@ def may_see(user: WebUser, queues: Sequence[str], detail: CallDetail, now: datet
     """Tell whether ``user`` may read this call (transcript, file, live follow) or text its caller."""
     if role_allows(user.role, "supervisor"):
         return True
-    if any(e.kind == "agent_answered" and e.data.get("agent") == user.name for e in detail.events):
+    if any(e.kind == AgentAnswered.KIND and e.data.get("agent") == user.name for e in detail.events):
         return True
     call = detail.call
     if call.service not in queues:
