@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -24,78 +22,14 @@ from ivr.web.auth import (
     Forbidden,
     LoginRequired,
     Signer,
-    WebUser,
-    check_csrf,
-    csrf_token,
-    current_user,
-    role_allows,
 )
 from ivr.web.context import WebContext
+from ivr.web.deps import WebState, csrf, render, state
 from ivr.web.guards import Guards, secure_cookies
 from ivr.web.hardening import SECURITY_HEADERS, BodyLimit, redact_access_log
 from ivr.web.queues import QueueMonitor
 
 HERE = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True, slots=True)
-class WebState:
-    """What every route reads from ``request.app.state.web``."""
-
-    ctx: WebContext
-    signer: Signer
-    templates: Jinja2Templates
-    users: UserRepository
-    calls: CallRepository
-    stats: StatsRepository
-    monitor: QueueMonitor | None
-    audit: AuditLog
-    guards: Guards
-    secure: bool
-    """Mark cookies ``Secure`` (``web.secure_cookies``, or the context's explicit ``secure_cookies``)."""
-
-
-def state(request: Request) -> WebState:
-    """Return the app's :class:`WebState`."""
-    web: WebState = request.app.state.web
-    return web
-
-
-async def _lookup(web: WebState, name: str) -> WebUser | None:
-    record = await web.users.get(name)
-    if record is None or not record.active:
-        return None
-    return WebUser(record.name, record.role, record.session_version)
-
-
-def require(role: str) -> Callable[[Request], Awaitable[WebUser]]:
-    """Return a dependency admitting users whose role is at least ``role``."""
-
-    async def dependency(request: Request) -> WebUser:
-        web = state(request)
-        user = await current_user(request, web.signer, lambda n: _lookup(web, n))
-        if user is None:
-            raise LoginRequired()
-        request.state.user = user
-        if not role_allows(user.role, role):
-            raise Forbidden(f"role {user.role} may not open this page")
-        return user
-
-    return dependency
-
-
-async def _csrf(request: Request) -> None:
-    await check_csrf(request, state(request).signer)
-
-
-def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    """Render a page with the user and the CSRF token available to the template."""
-    web = state(request)
-    values.setdefault("user", getattr(request.state, "user", None))
-    values["csrf"] = csrf_token(request, web.signer)
-    values["city"] = web.ctx.settings.dialog.city_name
-    response: HTMLResponse = web.templates.TemplateResponse(request, template, values, status_code=status)
-    return response
 
 
 def _wants_json(request: Request) -> bool:
@@ -105,16 +39,7 @@ def _wants_json(request: Request) -> bool:
 
 def create_app(ctx: WebContext) -> FastAPI:
     """Build the FastAPI application around ``ctx``."""
-    from ivr.web import (
-        routes_admin,
-        routes_agent,
-        routes_auth,
-        routes_chat,
-        routes_dialplan,
-        routes_figures,
-        routes_kbform,
-        routes_supervisor,
-    )
+    from ivr.web.routes import admin, agent, auth, chat, dialplan, figures, kbform, supervisor
 
     monitor = QueueMonitor(ctx.ami, ctx.clock) if ctx.ami is not None else None
 
@@ -128,7 +53,7 @@ def create_app(ctx: WebContext) -> FastAPI:
             if monitor is not None:
                 await monitor.stop()
 
-    app = FastAPI(title="Mairie — SVI", lifespan=lifespan, dependencies=[Depends(_csrf)],
+    app = FastAPI(title="Mairie — SVI", lifespan=lifespan, dependencies=[Depends(csrf)],
                   docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.web = WebState(
@@ -166,7 +91,6 @@ def create_app(ctx: WebContext) -> FastAPI:
             return JSONResponse({"error": str(exc) or "forbidden"}, status_code=403)
         return render(request, "forbidden.html", status=403, message=str(exc))
 
-    for module in (routes_auth, routes_chat, routes_supervisor, routes_figures, routes_kbform, routes_admin,
-                   routes_dialplan, routes_agent):
+    for module in (auth, chat, supervisor, figures, kbform, admin, dialplan, agent):
         app.include_router(module.router)
     return app

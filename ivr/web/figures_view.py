@@ -1,6 +1,6 @@
 """The figures as the supervisor sees them: named periods, per-day trend charts, CSV, the monthly report.
 
-Pure helpers (periods in local days, chart series, CSV text); ``routes_figures`` only reads the store and
+Pure helpers (periods in local days, chart series, CSV text); ``routes.figures`` only reads the store and
 renders. Definitions of each figure live in ``ivr.store.figures``.
 """
 

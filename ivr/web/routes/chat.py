@@ -16,8 +16,8 @@ from ivr.actions.numbers import InvalidNumber, normalize_mobile
 from ivr.errors import IvrError
 from ivr.security.confirm import ConfirmationFailed
 from ivr.store.callers import CallerKeys
-from ivr.web.app import render, state
 from ivr.web.chat import MAX_CHAT_TEXT, chat_reply
+from ivr.web.deps import render, state
 from ivr.web.guards import ChatCallback, client_ip
 from ivr.web.queries import create_callback_request
 

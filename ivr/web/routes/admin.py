@@ -7,18 +7,16 @@ import logging
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from ivr.errors import IvrError
 from ivr.nlu.matcher import Matcher, build_matcher
-from ivr.web.app import WebState, render, require, state
-from ivr.web.auth import WebUser
+from ivr.web.deps import Admin, WebState, render, state
 from ivr.web.kbedit import EDITABLE_FILES, file_for, lint_draft, load_draft, publish, with_utterance
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-Admin = Annotated[WebUser, Depends(require("admin"))]
 
 NEW_INTENT = """id: {id}
 service: accueil

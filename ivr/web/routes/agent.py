@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
@@ -19,14 +19,13 @@ from ivr.store.callers import CallerKeys
 from ivr.store.calls import CallNotFound
 from ivr.store.records import CallDetail
 from ivr.web import scope
-from ivr.web.app import WebState, render, require, state
 from ivr.web.auth import WebUser
+from ivr.web.deps import Agent, WebState, render, state
 from ivr.web.queries import previous_calls
-from ivr.web.routes_supervisor import mask_number
+from ivr.web.routes.supervisor import mask_number
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-Agent = Annotated[WebUser, Depends(require("agent"))]
 ASSIST_EVENTS = (AgentTranscript, Suggestion, Transcript, Hangup)
 """What the agent's assist panel shows (server-sent events named by their kind)."""
 

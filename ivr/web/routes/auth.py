@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ivr.web.app import _lookup, render, state
 from ivr.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, WebUser, check_password, current_user, renew_csrf
+from ivr.web.deps import lookup_user, render, state
 from ivr.web.guards import client_ip
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def _safe_next(target: str | None) -> str | None:
 async def home(request: Request) -> Response:
     """Send users to their console; others to the login page."""
     web = state(request)
-    user = await current_user(request, web.signer, lambda n: _lookup(web, n))
+    user = await current_user(request, web.signer, lambda n: lookup_user(web, n))
     if user is None:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/login"), status_code=303)
@@ -78,7 +78,7 @@ async def login(
 async def logout(request: Request) -> Response:
     """Close the session: the account's session version moves on, so a copy of the cookie is dead too."""
     web = state(request)
-    user = await current_user(request, web.signer, lambda n: _lookup(web, n))
+    user = await current_user(request, web.signer, lambda n: lookup_user(web, n))
     if user is not None:
         await web.users.revoke_sessions(user.name)
     response = RedirectResponse("/login", status_code=303)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ivr.store.figures_query import FiguresRepository, Period
-from ivr.web.app import WebState, render, require, state
-from ivr.web.auth import WebUser
+from ivr.web.deps import Supervisor, WebState, render, state
 from ivr.web.figures_view import (
     CHANNELS,
     MONTHS,
@@ -25,7 +23,6 @@ from ivr.web.figures_view import (
 )
 
 router = APIRouter()
-Supervisor = Annotated[WebUser, Depends(require("supervisor"))]
 
 
 def _repo(web: WebState) -> FiguresRepository:

@@ -9,19 +9,17 @@ import wave
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ivr.errors import IvrError
-from ivr.web.app import render, require, state
-from ivr.web.auth import WebUser
+from ivr.web.deps import Admin, render, state
 from ivr.web.kbedit import EDITABLE_FILES, INTENT_ID, file_for, lint_draft, load_draft, publish
 from ivr.web.kbform import CHANNELS, KINDS, OFFERS, form_from_fields, form_of, yaml_of
-from ivr.web.routes_admin import _try
+from ivr.web.routes.admin import _try
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-Admin = Annotated[WebUser, Depends(require("admin"))]
 FIELDS = ("service", "kind", "offer", "link", "questions_fr", "questions_en",
           *(f"answer_{lang}_{ch}" for lang in ("fr", "en") for ch in CHANNELS))
 

@@ -6,16 +6,14 @@ import dataclasses
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from ivr.web import dialplan
-from ivr.web.app import render, require, state
-from ivr.web.auth import WebUser
+from ivr.web.deps import Admin, render, state
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-Admin = Annotated[WebUser, Depends(require("admin"))]
 
 
 @router.get("/admin/dialplan")

@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ivr.call.events import CallbackScheduled, Handoff, Hangup, Started
 from ivr.store.stats import day_bounds
-from ivr.web.app import WebState, render, require, state
-from ivr.web.auth import WebUser
 from ivr.web.charts import bar_chart, stacked_bars
+from ivr.web.deps import Supervisor, WebState, render, state
 from ivr.web.queries import outcomes_by_service
 
 router = APIRouter()
-Supervisor = Annotated[WebUser, Depends(require("supervisor"))]
 FRAGMENTS = ("queues", "calls", "today")
 OUTCOME_LABELS = {"resolved": "résolu", "transferred": "transféré", "callback": "rappel", "abandoned": "abandon",
                   "emergency": "urgence", "failed": "échec"}
