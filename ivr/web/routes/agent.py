@@ -17,11 +17,11 @@ from ivr.security.sip import endpoint_password
 from ivr.store.audit import AuditEntry
 from ivr.store.callers import CallerKeys
 from ivr.store.calls import CallNotFound
+from ivr.store.console import previous_calls
 from ivr.store.records import CallDetail
 from ivr.web import scope
 from ivr.web.auth import WebUser
 from ivr.web.deps import Agent, WebState, render, state
-from ivr.web.queries import previous_calls
 from ivr.web.routes.supervisor import mask_number
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from ivr.actions.numbers import InvalidNumber, normalize_mobile
 from ivr.errors import IvrError
 from ivr.security.confirm import ConfirmationFailed
 from ivr.store.callers import CallerKeys
+from ivr.store.console import create_callback_request
 from ivr.web.chat import MAX_CHAT_TEXT, chat_reply
 from ivr.web.deps import render, state
 from ivr.web.guards import ChatCallback, client_ip
-from ivr.web.queries import create_callback_request
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ivr.call.events import CallbackScheduled, Handoff, Hangup, Started
+from ivr.store.console import outcomes_by_service
 from ivr.store.stats import day_bounds
 from ivr.web.charts import bar_chart, stacked_bars
 from ivr.web.deps import Supervisor, WebState, render, state
-from ivr.web.queries import outcomes_by_service
 
 router = APIRouter()
 FRAGMENTS = ("queues", "calls", "today")

@@ -1,4 +1,7 @@
-"""The few reads and writes the web consoles need beyond the store's repositories."""
+"""Queries the web consoles need beyond the repositories (outcomes per service, previous calls, chat callbacks).
+
+In the store, like every SQL statement: the web reads and writes the database only through ``ivr.store``.
+"""
 
 from __future__ import annotations
 
