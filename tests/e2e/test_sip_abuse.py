@@ -95,3 +95,24 @@ async def _endpoint_state(settings: Settings, endpoint: str) -> str:
     async with httpx.AsyncClient(auth=(a.ari_user, settings.secrets.ari_password)) as c:
         r = await c.get(f"http://{a.bind}:{a.ari_port}/ari/endpoints/PJSIP/{endpoint}")
     return str(r.json().get("state", ""))
+
+
+async def test_the_bots_ami_account_cannot_originate_or_rewrite_config(asterisk: Any, test_settings: Settings) -> None:
+    from ivr.telephony.ami import AmiClient
+
+    a = test_settings.asterisk
+    ami = AmiClient(a.bind, a.ami_port, a.ami_user, test_settings.secrets.ami_password)
+    await ami.connect()
+    try:
+        assert (await ami.queue_status()).queues, "what the bot uses still works"
+        for name, headers in (
+            ("Originate", {"Channel": "PJSIP/0899123456@trunk", "Application": "Playback", "Data": "beep"}),
+            ("UpdateConfig", {"SrcFilename": "extensions.conf", "DstFilename": "extensions.conf",
+                              "Action-000000": "Append", "Cat-000000": "x", "Var-000000": "exten",
+                              "Value-000000": "s,1,System(id)"}),
+            ("GetConfig", {"Filename": "pjsip.conf"}),
+        ):
+            reply = await ami.action(name, **headers)
+            assert not reply.ok and "permission denied" in reply.response.get("Message").lower(), (name, reply)
+    finally:
+        await ami.close()
