@@ -3,63 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ivr.bot import Bot, Engines
 from ivr.call.events import EventHub
 from ivr.call.router import StasisRouter
 from ivr.call.services import BotServices
 from ivr.clock import Clock, SystemClock
 from ivr.config import Settings
-from ivr.nlu.types import MatchResult
-from ivr.runtime.looplag import LoopLagMonitor
-from ivr.runtime.status import RuntimeStatus, now_status, publish, status_path
+from ivr.runtime.status import publish, status_path
 from ivr.telephony.ari.client import AriClient
 from ivr.telephony.audiosocket import AudioSocketServer
 
+if TYPE_CHECKING:  # the side services are imported when started (``ivr.wiring``), not to run ``ivr --help``
+
+    pass
+
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Engines:
-    """The heavy, shared parts: one of each per process, whatever the number of calls."""
-
-    settings: Settings
-    holder: Any
-    matcher: Any = None
-    hours: Any = None
-    view: Any = None
-    stt: Any = None
-    tts: Any = None
-    prompts: dict[str, str | None] = field(default_factory=dict)
-
-    def rebuild(self, kb: Any) -> None:
-        """A new knowledge base was accepted: new matcher, opening hours and vocabulary prompts."""
-        from ivr.dialog.hours import OpeningHours
-        from ivr.dialog.kbview import from_kb
-        from ivr.nlu.matcher import build_matcher
-        from ivr.nlu.vocabulary import recognition_prompt
-
-        self.matcher = build_matcher(kb, self.settings.nlu.calibration_file)
-        self.view = from_kb(kb)
-        self.hours = OpeningHours.from_knowledge(self.view, self.settings.dialog)
-        entries = self.settings.asr.prompt_entries
-        self.prompts = {lang: recognition_prompt(kb, lang, entries) for lang in ("fr", "en")}
-
-    def match(self, text: str, lang: str) -> MatchResult:
-        """Match with whatever knowledge base is live now (a publish swaps it between two turns)."""
-        result: MatchResult = self.matcher.match(text, lang)
-        return result
-
-    def new_dialog(self, lang: str) -> Any:
-        """A fresh dialog on the live knowledge base."""
-        from ivr.dialog.returning import ReturningDialog
-
-        return ReturningDialog(self.view, self.hours, self.settings.dialog, lang=lang)
 
 
 def build_engines(settings: Settings, *, warm: bool = True) -> Engines:
@@ -107,57 +69,6 @@ def build_services(
         # in-process whisper reports its backlog; remote and Vosk engines are admitted on max_calls only
         recognition_load=getattr(engines.stt, "load_now", None),
     )
-
-
-@dataclass
-class Bot:
-    """A running voicebot (used by ``ivr serve`` and, in-process, by the integration tests)."""
-
-    settings: Settings
-    engines: Engines
-    ari: AriClient
-    media: AudioSocketServer
-    hub: EventHub
-    router: StasisRouter
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    clock: Clock = field(default_factory=SystemClock)
-    db: Any = None
-    dialer: Any = None
-    scheduler: Any = None
-    outbox: Any = None
-    web: Any = None
-    ami: Any = None
-    kbsync: Any = None
-    store_writer: Any = None
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    looplag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
-    """Event-loop lag (max, p99) of this process: ``bot.looplag.snapshot()``, also in ``ivr status --json``."""
-
-    def runtime_status(self) -> RuntimeStatus:
-        """Calls held, recognition backlog and loop lag now."""
-        lag = self.looplag.snapshot()
-        services = self.router.services if self.router is not None else None
-        load = services.recognition_load() if services is not None and services.recognition_load else None
-        return now_status(
-            calls=len(self.router.sessions) if self.router is not None else 0,
-            asr_pending=load.pending if load else 0, asr_cost_s=round(load.per_utterance_s, 3) if load else 0.0,
-            loop_lag_max_s=round(lag.max_s, 4), loop_lag_p99_s=round(lag.p99_s, 4), loop_lag_samples=lag.samples,
-        )
-
-    async def stop(self) -> None:
-        """Stop taking calls and release everything."""
-        if self.router is not None:
-            await self.router.drain(0)
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for close in reversed(self.closers):
-            with contextlib.suppress(Exception):
-                await close()
-        await self.media.stop()
-        await self.ari.aclose()
 
 
 async def start_bot(

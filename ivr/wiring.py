@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.actions.callbacks import CallbackScheduler
 from ivr.actions.dialer import AriCallbackDialer
@@ -22,10 +22,14 @@ from ivr.store.retention import purge_expired
 from ivr.store.writer import StoreWriter
 from ivr.telephony.ami import AmiClient
 
+if TYPE_CHECKING:
+    from ivr.bot import Bot
+    from ivr.call.services import BotServices
+
 log = logging.getLogger(__name__)
 
 
-async def attach_side_services(bot: Any) -> StoredActions:
+async def attach_side_services(bot: Bot) -> StoredActions:
     """Migrate the database, store every call event, start the SMS outbox and the callback scheduler."""
     settings = bot.settings
     clock = bot.clock
@@ -81,7 +85,7 @@ async def attach_side_services(bot: Any) -> StoredActions:
     return StoredActions(outbox, scheduler)
 
 
-async def connect_ami(bot: Any) -> AmiClient:
+async def connect_ami(bot: Bot) -> AmiClient:
     """One AMI connection for the process: queue outcomes for the figures, queue board for the dashboard."""
     settings = bot.settings
     a = settings.asterisk
@@ -93,8 +97,9 @@ async def connect_ami(bot: Any) -> AmiClient:
     return ami
 
 
-def attach_caller_memory(bot: Any, services: Any) -> None:
+def attach_caller_memory(bot: Bot, services: BotServices) -> None:
     """Returning callers: their pending callback and recent topic, looked up by the keyed hash of the number."""
+    assert bot.db is not None and bot.scheduler is not None, "attach_side_services comes first"
     keys = CallerKeys(bot.settings.secrets.caller_key)
     memory = CallerMemoryRepository(bot.db.sessions, retention_days=bot.settings.store.retention_days)
 
@@ -105,13 +110,14 @@ def attach_caller_memory(bot: Any, services: Any) -> None:
     services.cancel_callback = bot.scheduler.cancel
 
 
-def attach_router_handlers(bot: Any) -> None:
+def attach_router_handlers(bot: Bot) -> None:
     """The dialer follows its legs through the router; start the scheduler once both exist."""
+    assert bot.dialer is not None and bot.scheduler is not None, "attach_side_services comes first"
     bot.dialer.router = bot.router
     bot.tasks.append(asyncio.create_task(bot.scheduler.run(), name="callback-scheduler"))
 
 
-async def _rebuild_voices(bot: Any) -> None:
+async def _rebuild_voices(bot: Bot) -> None:
     """Pre-render the new answers after a knowledge change (published here or on another node)."""
     from ivr.tts.build import build_voices, voice_texts
 
@@ -119,7 +125,7 @@ async def _rebuild_voices(bot: Any) -> None:
     log.info("knowledge published: %s", report)
 
 
-async def _retention(bot: Any, db: Database) -> None:
+async def _retention(bot: Bot, db: Database) -> None:
     """Erase personal data past the retention period, once an hour."""
     days = bot.settings.store.retention_days
     while True:
@@ -131,7 +137,7 @@ async def _retention(bot: Any, db: Database) -> None:
         await asyncio.sleep(timedelta(hours=1).total_seconds())
 
 
-async def attach_web(bot: Any) -> None:
+async def attach_web(bot: Bot) -> None:
     """Serve the agent console, dashboard, admin and chat from the bot's own event loop."""
     import uvicorn
 
@@ -158,6 +164,7 @@ async def attach_web(bot: Any) -> None:
             raise SmsError("no SMS gateway configured", retryable=False)
         return await bot.outbox.enqueue(call_id, number, text)
 
+    assert bot.db is not None, "attach_side_services comes first"
     ctx = WebContext(
         settings=settings,
         sessions=bot.db.sessions,
