@@ -142,11 +142,16 @@ async def attach_web(bot: Bot) -> None:
     import uvicorn
 
     from ivr.call.live import HubLiveCalls
+    from ivr.nlu.encoder import default_encoder
+    from ivr.nlu.recalibrate import Recalibrator, fit_with
     from ivr.web.app import create_app
     from ivr.web.context import WebContext
 
     settings = bot.settings
     ami = bot.ami or await connect_ami(bot)
+
+    recalibrator = Recalibrator(settings.nlu.calibration_file, fit_with(default_encoder),
+                                on_done=bot.engines.rebuild)
 
     async def on_publish() -> None:
         # parsing YAML and re-embedding every example takes seconds: never on the calls' event loop
@@ -156,6 +161,7 @@ async def attach_web(bot: Bot) -> None:
         if bot.kbsync is not None:
             await bot.kbsync.publish(bot.engines.holder.directory)
         await _rebuild_voices(bot)
+        recalibrator.request(bot.engines.holder.kb)  # `ivr kb calibrate` in the background
 
     async def send_sms(call_id: str, number: str, text: str) -> object:
         if bot.outbox is None:

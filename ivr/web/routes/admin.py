@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from ivr.errors import IvrError
 from ivr.nlu.matcher import Matcher, build_matcher
+from ivr.nlu.recalibrate import calibrated_version, is_stale
 from ivr.web.deps import Admin, WebState, render, state
 from ivr.web.kbedit import EDITABLE_FILES, file_for, lint_draft, load_draft, publish, with_utterance
 
@@ -40,9 +41,12 @@ answer:
 @router.get("/admin")
 async def admin_home(request: Request, user: Admin) -> Response:
     """The list of intents and editable files."""
-    kb = state(request).ctx.knowledge.kb
+    web = state(request)
+    kb = web.ctx.knowledge.kb
     intents = sorted(kb.intents.values(), key=lambda i: (i.service, i.id))
-    return render(request, "admin.html", user=user, intents=intents, files=EDITABLE_FILES, version=kb.version)
+    calibration = web.ctx.settings.nlu.calibration_file
+    return render(request, "admin.html", user=user, intents=intents, files=EDITABLE_FILES, version=kb.version,
+                  calibrated=calibrated_version(calibration), stale=is_stale(calibration, kb))
 
 
 @router.get("/admin/kb/{name}")
