@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -84,14 +83,6 @@ async def run_calls(db: Database, writer: StoreWriter) -> tuple[list[str], int]:
     return ids, sum(counts)
 
 
-@pytest.fixture
-async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.db'}"
-    await migrate(url)
-    async with Database(url) as database:
-        yield database
-
-
 @pytest.fixture(scope="module")
 def pg() -> Iterator[TempCluster]:
     reason = unavailable_reason()
@@ -109,11 +100,11 @@ async def pg_db(pg: TempCluster) -> AsyncIterator[Database]:
         yield database
 
 
-async def test_24_calls_on_sqlite_nothing_lost(sqlite_db: Database) -> None:
-    writer = StoreWriter(sqlite_db.sessions)
+async def test_24_calls_on_sqlite_nothing_lost(db: Database) -> None:
+    writer = StoreWriter(db.sessions)
     writer.start()
-    ids, emitted = await run_calls(sqlite_db, writer)
-    await check_everything_stored(sqlite_db, writer, ids, emitted)
+    ids, emitted = await run_calls(db, writer)
+    await check_everything_stored(db, writer, ids, emitted)
     await writer.aclose()
 
 
@@ -126,14 +117,14 @@ async def test_24_calls_on_postgresql_nothing_lost(pg_db: Database) -> None:
 
 
 async def test_publishing_never_waits_for_the_database_and_drops_are_counted(
-    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+    db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Writer stalled (not running): the calls go on at once; past the bound, events are dropped loudly."""
-    writer = StoreWriter(sqlite_db.sessions, max_queue=50)
+    writer = StoreWriter(db.sessions, max_queue=50)
     hub = EventHub()
     hub.add_sink(writer)
     with caplog.at_level(logging.ERROR, logger="ivr.store.writer"):
-        _ids, emitted = await asyncio.wait_for(run_calls(sqlite_db, writer), 10)
+        _ids, emitted = await asyncio.wait_for(run_calls(db, writer), 10)
     assert writer.stats.queued == 50
     assert writer.stats.dropped == emitted - 50
     assert sum("queue full" in r.getMessage() for r in caplog.records) == 1  # once per outage, not per event
@@ -144,13 +135,13 @@ async def test_publishing_never_waits_for_the_database_and_drops_are_counted(
         await writer.aclose()
     assert writer.stats.written == 50
     assert any(f"{emitted - 50} call event(s) dropped" in r.getMessage() for r in caplog.records)
-    async with sqlite_db.sessions() as s:
+    async with db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(CallEventRow)) == 50
 
 
-async def test_a_restarted_call_continues_its_turn_numbers(sqlite_db: Database) -> None:
+async def test_a_restarted_call_continues_its_turn_numbers(db: Database) -> None:
     """A bot restarted mid-call (queue exit) continues the stored call: seq read once, then kept in memory."""
-    first = StoreWriter(sqlite_db.sessions)
+    first = StoreWriter(db.sessions)
     first.start()
     hub = EventHub()
     hub.add_sink(first)
@@ -158,7 +149,7 @@ async def test_a_restarted_call_continues_its_turn_numbers(sqlite_db: Database) 
     await ev.emit(ce.Started(channel="", number="+33612345678"))
     await ev.emit(ce.IntentMatched("a", Decision.ANSWER, 0.9, "un"))
     await first.aclose()
-    second = StoreWriter(sqlite_db.sessions)
+    second = StoreWriter(db.sessions)
     second.start()
     hub2 = EventHub()
     hub2.add_sink(second)
@@ -166,7 +157,7 @@ async def test_a_restarted_call_continues_its_turn_numbers(sqlite_db: Database) 
     await ev2.emit(ce.IntentMatched("b", Decision.ANSWER, 0.9, "deux"))
     await ev2.emit(ce.Said("x", "fr", True, "trois"))
     await second.aclose()
-    async with sqlite_db.sessions() as s:
+    async with db.sessions() as s:
         rows = (await s.execute(select(TurnRow.seq, TurnRow.text).order_by(TurnRow.seq))).all()
     assert [tuple(r) for r in rows] == [(1, "un"), (2, "deux"), (3, "trois")]
 
