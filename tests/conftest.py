@@ -32,6 +32,16 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TIERS = ("unit", "integration", "e2e")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Two test files with one name in different tiers break collection (no ``__init__.py``): say which."""
+    seen: dict[str, Path] = {}
+    for path in sorted(Path(__file__).parent.glob("*/test_*.py")):
+        if path.name in seen:
+            raise pytest.UsageError(f"{path} and {seen[path.name]} share a name: rename one (test files are "
+                                    "imported by their basename)")
+        seen[path.name] = path
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test with its tier, taken from its directory (``-m unit`` is the fast tier)."""
     for item in items:
