@@ -16,6 +16,7 @@ from typing import Any
 from common import Question, Stack, stats
 from resources import ErrorLog, Sampler
 
+from ivr.call.events import CallError
 from ivr.probe.load import Load, LoadPlan
 from ivr.probe.load import Question as LoadQuestion
 from ivr.probe.outcomes import DEFINED, CallOutcome, count, judge_all
@@ -81,7 +82,7 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
                  "failures": _merge([r.stats.failures for r in result.sipp]),
                  "errors": [r.errors for r in result.sipp if r.errors][:3]},
         "loop_lag": lag.summary(),
-        "bot_errors": [dict(e.data) for e in events if e.kind == "error"][:20],
+        "bot_errors": [e.data for e in events if isinstance(e.body, CallError)][:20],
         "error_logs": errors.records[:20],
         "wall_s": round(wall, 1),
         "per_call": [_row(o) for o in outcomes],

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from callhelpers import synth_wav
 
+from ivr.call.events import CallError
 from ivr.config import Settings
 from ivr.probe.footprint import Footprint, file_growth, footprint, growth, open_files, settle
 from ivr.probe.load import LoadPlan, Question, run_load
@@ -76,7 +77,7 @@ async def test_twenty_sipp_calls_end_well_and_leave_nothing_behind(
     assert result.sipp_failed == 0, sipp
     assert all(o.outcome in DEFINED for o in outcomes), (totals, detail)
     assert sum(bool(o.correct) for o in outcomes) >= 1, (totals, detail)  # the speech path really answered
-    assert not [e for e in bot.hub.history[mark:] if e.kind == "error"]
+    assert not [e for e in bot.hub.history[mark:] if isinstance(e.body, CallError)]
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     new_fds = "\n".join(sorted(set(open_files(os.getpid())) - set(fds_before)))
     assert growth(before, after) == {}, f"{before}\n{after}\nnew FDs of the bot:\n{new_fds}"
