@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,8 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
         "outcomes": count(outcomes),
         "lost": sum(o.outcome not in DEFINED for o in outcomes),
         "answered_right_intent": sum(bool(o.correct) for o in outcomes),
+        "first_reply": dict(Counter(o.reply_key or "-" for o in outcomes).most_common()),
+        # what the caller heard first after the question: answer:*, asr_late (recognition past its deadline)...
         "latency_s": stats([o.latency_s for o in outcomes if o.latency_s is not None]),
         "handoff_s": stats([o.handoff_s for o in outcomes if o.handoff_s is not None]),
         "asr_s": stats([o.asr_s for o in outcomes if o.asr_s is not None]),
