@@ -54,7 +54,7 @@ class DecodeOptions:
     max_batch: int = 4
     batching: bool = True
     adaptive_window: bool = True
-    """Encode the utterance (+1 s, rounded up to 2 s, at least 6 s) instead of a padded 30 s window."""
+    """Encode the utterance (+1 s, rounded up to 2 s, at least ``min_window_s``) instead of a padded 30 s window."""
     repetition_penalty: float = 1.0
     """> 1 penalises tokens already generated (CTranslate2 ``generate``); 1 disables."""
     no_repeat_ngram_size: int = 0
