@@ -37,6 +37,9 @@ from ivr.telephony.medialeg import attach_media
 
 log = logging.getLogger(__name__)
 
+WATCH_QUEUE = 256
+"""Events kept for one followed channel (a dialer leg) until its follower reads them."""
+
 OtherHandler = Callable[[StasisStart], Awaitable[None]]
 ConnectMedia = Callable[[], Awaitable[tuple[MediaConnection, Callable[[], Awaitable[None]]]]]
 
@@ -95,7 +98,9 @@ class StasisRouter:
 
     def watch(self, channel_id: str) -> asyncio.Queue[AriEvent]:
         """Receive every event of ``channel_id`` (call before originating it)."""
-        return self.watchers.setdefault(channel_id, asyncio.Queue())
+        # bounded: a leg nobody reads any more (its follower crashed) must not collect events forever; a
+        # followed leg sees a handful (StasisStart, state changes, DTMF, StasisEnd)
+        return self.watchers.setdefault(channel_id, asyncio.Queue(maxsize=WATCH_QUEUE))
 
     def unwatch(self, channel_id: str) -> None:
         """Stop following a channel."""
@@ -135,7 +140,10 @@ class StasisRouter:
         """Route one event."""
         cid = event_channel_id(event)
         if cid is not None and cid in self.watchers:
-            self.watchers[cid].put_nowait(event)
+            try:
+                self.watchers[cid].put_nowait(event)
+            except asyncio.QueueFull:
+                log.warning("nobody reads channel %s's events: dropping %s", cid, type(event).__name__)
             return
         if isinstance(event, StasisStart):
             await self._on_start(event)

@@ -168,3 +168,15 @@ async def test_run_survives_a_failing_dispatch_and_drain_cancels_stragglers() ->
     await settle()
     task = router.calls["chan-1"].task
     assert task is not None and task.cancelled()
+
+
+async def test_a_followed_channel_nobody_reads_keeps_a_bounded_backlog() -> None:
+    from ivr.call.router import WATCH_QUEUE
+
+    bot, calls = fake_bot(), Calls()
+    router = _router(bot, calls)
+    queue = router.watch("leg-1")
+    for _ in range(WATCH_QUEUE + 50):
+        await router.dispatch(ChannelDtmfReceived(_channel("leg-1"), "5", 100))
+    assert queue.qsize() == WATCH_QUEUE  # the rest dropped (logged), the router goes on
+    assert not calls.built
