@@ -273,6 +273,8 @@ class CallSession:
 
     async def _say(self, say: act.Say) -> bool:
         assert self._player is not None
+        if self._hung_up:
+            return False  # the caller is gone: nothing to play, the hang-up waits in the inbox
         self._segmenter.disarm_no_input()
         await self.events.emit(ce.Said(say.key, say.lang, say.interruptible, say.text))
         # a cached prompt streams from its file; a miss streams from the synthesiser as it renders, so the

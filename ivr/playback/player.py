@@ -148,3 +148,6 @@ class Player:
                 await self._clock.sleep(ahead)
             elif ahead < -0.5:  # fell far behind (a stalled loop): resynchronise instead of bursting
                 start = self._clock.monotonic() - ticks * FRAME_S
+        # the line is gone: whatever is queued will never be sent, so nobody may wait for it to drain
+        self._queue.clear()
+        self._drained.set()

@@ -78,3 +78,48 @@ async def test_postgresql_restarted_under_a_call_loses_no_event(
         detail = await CallRepository(bot.db.sessions).get_call(call_id)
         live = [e.kind for e in bot.hub.history if e.call_id == call_id]
         assert [e.kind for e in detail.events] == live  # every event, in order
+
+
+async def test_silence_on_a_real_call_ends_with_the_bot_hanging_up(
+    bot, test_settings: Settings, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """Nobody speaks: re-prompts, then goodbye, and the bot hangs up (the phone would hold the line 90 s)."""
+    result = await place_call(test_settings, tmp_path, seconds=90)
+    assert result.established
+    end = await _end_of_call(bot, timeout=90)
+    assert isinstance(end.body, ce.Hangup) and end.body.outcome == "abandoned"
+    closed = [e for e in result.events if e.type == "CALL_CLOSED"]
+    assert closed and closed[0].at - (result.established_at or 0) < 85  # the bot hung up, not the phone
+
+
+async def test_a_monologue_on_a_real_call_is_heard_while_it_goes_on(
+    bot, engines, test_settings: Settings, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """Twenty seconds of speech without a break: the bot cuts it and answers; the call ends in an outcome."""
+    text = ("Bonjour, je voudrais savoir les horaires de la mairie et aussi comment refaire mon passeport "
+            "et ma carte d'identité et puis aussi inscrire mon fils à la cantine et au centre de loisirs "
+            "pendant les vacances scolaires de la Toussaint et de Noël s'il vous plaît")
+    speech = await synth_wav(engines, text, "fr", tmp_path / "monologue.wav")
+    result = await place_call(test_settings, tmp_path / "caller", segments=[(4.0, speech)], seconds=40)
+    assert result.established
+    transcripts = [e for e in bot.hub.history if e.kind == "transcript"]
+    assert transcripts, "the bot never heard the monologue"
+    end = await _end_of_call(bot, timeout=30)
+    assert isinstance(end.body, (ce.Hangup, ce.Handoff))
+
+
+async def test_a_hang_up_while_the_bot_recognises_ends_the_call_cleanly(
+    bot, engines, test_settings: Settings, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The caller asks, then hangs up as soon as the bot has the end of speech (recognition in flight)."""
+    question = await synth_wav(engines, "Quels sont les horaires de la mairie ?", "fr", tmp_path / "q.wav")
+    gone = asyncio.Event()
+    call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", segments=[(4.0, question)],
+                                          seconds=30, hangup_on=gone))
+    await wait_for_event(bot.hub, "speech_end", timeout=30)
+    gone.set()
+    result = await call
+    assert result.established
+    end = await _end_of_call(bot, timeout=20)
+    assert isinstance(end.body, ce.Hangup) and end.body.outcome == "abandoned"
+    assert not bot.router.sessions

@@ -75,3 +75,28 @@ async def test_non_interruptible_prompt_plays_to_the_end() -> None:
     await player.aclose()
     assert result.completed is True
     assert media.voiced() == 25  # 0.5 s = 25 frames of 20 ms, all of them
+
+
+class ClosingMedia(CollectingMedia):
+    """A line that closes after ``frames`` frames (the caller hung up mid-prompt)."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__()
+        self._left = frames
+
+    async def send(self, pcm: bytes) -> None:
+        await super().send(pcm)
+        self._left -= 1
+        if self._left <= 0:
+            self.closed = True
+
+
+async def test_a_line_closing_mid_prompt_ends_the_play_instead_of_waiting_forever() -> None:
+    media = ClosingMedia(frames=10)
+    clock = VirtualClock()
+    player = Player(media, clock, lead_s=0.06)
+    task = asyncio.create_task(player.play(TONE, key="answer", interruptible=False))
+    await run_for(clock, 1.0)
+    assert task.done(), "play() still waiting for frames that can never be sent"
+    assert (await task).completed is False
+    await player.aclose()
