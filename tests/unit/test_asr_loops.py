@@ -24,6 +24,9 @@ from ivr.asr.loops import clean, max_tokens, max_words, periodic_prefix, repeate
     ("Composez votre mot de passe suivi du dièse.", 2.5, "Composez votre mot de passe suivi du dièse.", "none"),
     ("Pour les cartes d identité, prenez rendez-vous en ligne ou appelez le service état civil.", 5.0,
      "Pour les cartes d identité, prenez rendez-vous en ligne ou appelez le service état civil.", "none"),
+    # fast French with elisions: 13 words said in 2.9 s (15 ``\w+`` runs), read right by whisper (spoken set)
+    ("Est-ce qu'il y a un dentiste au centre de santé de la ville ?", 2.9,
+     "Est-ce qu'il y a un dentiste au centre de santé de la ville ?", "none"),
 ])
 def test_loops_are_trimmed_to_the_first_copy(text: str, audio_s: float, expected: str, loop: str) -> None:
     got = clean(text, audio_s)
