@@ -102,9 +102,13 @@ async def footprint(ari: AriLister, pids: dict[str, int]) -> Footprint:
 
 
 def growth(before: Footprint, after: Footprint) -> dict[str, int]:
-    """Counts that must come back to their baseline and grew (after - before > 0)."""
+    """Counts that must come back to their baseline and grew (after - before > 0).
+
+    Only what ``before`` measured is compared: ``Footprint(0, 0, {})`` as a baseline asks for no channel and
+    no bridge, whatever the processes hold.
+    """
     b, a = before.counts(), after.counts()
-    return {k: a[k] - b.get(k, 0) for k in a if a[k] - b.get(k, 0) > 0}
+    return {k: a[k] - b[k] for k in a if k in b and a[k] - b[k] > 0}
 
 
 async def settle(take: Callable[[], Awaitable[Footprint]], baseline: Footprint, timeout: float,

@@ -19,3 +19,9 @@ def test_regular_files_are_reported_apart_from_the_counts_that_must_come_back() 
     before, after = fp(0, 3, 18, 20), fp(0, 3, 18, 22)
     assert growth(before, after) == {}
     assert file_growth(before, after) == {"bot": 2}
+
+
+def test_an_empty_baseline_only_asks_for_no_channel_and_no_bridge() -> None:
+    nothing = Footprint(0, 0, {})
+    assert growth(nothing, fp(0, 3, 18, 20)) == {}
+    assert growth(nothing, fp(1, 3, 18, 20)) == {"channels": 1}
