@@ -166,6 +166,10 @@ class OverloadSettings:
     latency_budget_s: float = 2.5
     """A new call is not taken when one more utterance would wait longer than this for its text (pending
     utterances + 1) × measured cost per utterance; the same figure as ``asr.deadline_s``. 0 disables."""
+    speaking_share: float = 0.5
+    """Share of the calls already taken counted as about to speak: a burst of calls admitted while the
+    recogniser is still idle all speak a few seconds later (load bench: 30 calls in 1.5 s were all admitted,
+    27 then heard the late-recognition re-prompt). 0 counts only utterances already pending."""
     overflow: str = "queue"
     """``queue``: a short recorded message, then the reception queue; ``callback``: the message offers a
     callback (key 1), otherwise the caller stays on the line for the queue."""

@@ -9,6 +9,7 @@ bot: it hears a short recorded message and goes to the reception queue, or is of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,8 +35,16 @@ class Overflow:
 
 
 def decide(settings: OverloadSettings, active_calls: int, load: RecognitionLoad | None) -> Admit | Overflow:
-    """Admit, or say where the call overflows; ``load`` is None for engines that report no backlog."""
-    predicted = load.wait_s if load is not None else 0.0
+    """Admit, or say where the call overflows; ``load`` is None for engines that report no backlog.
+
+    The new caller's first utterance waits behind those already pending and behind the share of the
+    other calls that will be speaking too (``speaking_share``; at most one utterance per call).
+    """
+    predicted = 0.0
+    if load is not None:
+        quiet = max(0, active_calls - load.pending)
+        about_to_speak = math.ceil(settings.speaking_share * quiet - 1e-9)
+        predicted = (load.pending + about_to_speak + 1) * load.per_utterance_s
     to: OverflowTo = "callback" if settings.overflow == "callback" else "queue"
     if settings.max_calls > 0 and active_calls >= settings.max_calls:
         return Overflow(to, "max_calls", predicted)

@@ -8,7 +8,8 @@ from ivr.asr.backlog import CostMeter, RecognitionLoad, combined
 from ivr.call.admission import Admit, Overflow, decide
 from ivr.config import OverloadSettings
 
-DEFAULT = OverloadSettings()
+DEFAULT = OverloadSettings(speaking_share=0.0)
+"""Only utterances already pending count (the burst share is tested on its own below)."""
 
 
 @pytest.mark.parametrize(("settings", "active", "load", "expected"), [
@@ -19,10 +20,11 @@ DEFAULT = OverloadSettings()
     # one more pending: 2.8 s, past the budget -> reception
     (DEFAULT, 7, RecognitionLoad(6, 0.4), Overflow("queue", "latency", pytest.approx(2.8))),
     # a fixed capacity wins over an idle recogniser
-    (OverloadSettings(max_calls=2), 2, RecognitionLoad(0, 0.4), Overflow("queue", "max_calls", 0.4)),
+    (OverloadSettings(max_calls=2, speaking_share=0), 2, RecognitionLoad(0, 0.4),
+     Overflow("queue", "max_calls", 0.4)),
     (OverloadSettings(max_calls=2), 1, RecognitionLoad(0, 0.4), Admit()),
     # callback mode says where the call goes
-    (OverloadSettings(overflow="callback"), 3, RecognitionLoad(9, 0.5),
+    (OverloadSettings(overflow="callback", speaking_share=0), 3, RecognitionLoad(9, 0.5),
      Overflow("callback", "latency", pytest.approx(5.0))),
     # an engine that reports no backlog is admitted on max_calls only
     (OverloadSettings(max_calls=4), 3, None, Admit()),
@@ -33,6 +35,21 @@ DEFAULT = OverloadSettings()
 def test_decide(settings: OverloadSettings, active: int, load: RecognitionLoad | None,
                 expected: Admit | Overflow) -> None:
     assert decide(settings, active, load) == expected
+
+
+def test_a_burst_of_calls_is_admitted_only_while_their_first_words_can_be_heard_in_time() -> None:
+    """Calls arriving together find an idle recogniser; half of those already taken will speak with them."""
+    settings = OverloadSettings()  # budget 2.5 s, speaking share 0.5
+    idle = RecognitionLoad(0, 0.4)
+    admitted = 0
+    while isinstance(decide(settings, admitted, idle), Admit):
+        admitted += 1
+    # (ceil(0.5 x 10) + 1) x 0.4 = 2.4 s: the 11th is taken; with 11 held, (6 + 1) x 0.4 = 2.8 s is not
+    assert admitted == 11
+    refused = decide(settings, admitted, idle)
+    assert refused == Overflow("queue", "latency", pytest.approx(2.8))
+    # utterances already pending are not counted twice among the calls that will speak
+    assert decide(settings, 4, RecognitionLoad(4, 0.4)) == Admit()  # (4 + 0 + 1) x 0.4 = 2.0 s
 
 
 def test_cost_meter_counts_pending_and_averages_batches() -> None:
