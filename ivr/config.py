@@ -213,6 +213,8 @@ class DialogSettings:
     """How often pending callbacks are examined."""
     callback_retry_s: float = 1800.0
     """Delay before a callback that got no answer is tried again."""
+    recall_callers: bool = True
+    """A caller who calls again hears their pending callback, or "is it about X again?" (``ivr.store.callers``)."""
     callback_promise_h: float = 4.0
     """A callback counts as kept when done within this long after the opening it was promised for: the
     prompt promises a half-day ("demain matin"), and a 3 h 30 morning plus the 30 min retry fits in 4 h."""

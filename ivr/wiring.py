@@ -106,7 +106,8 @@ def attach_caller_memory(bot: Bot, services: BotServices) -> None:
     async def recall(number: str | None, call_id: str) -> CallerMemory:
         return await memory.recall(keys.key(number), bot.clock.now(), exclude_call=call_id)
 
-    services.recall = recall
+    if bot.settings.dialog.recall_callers:
+        services.recall = recall
     services.cancel_callback = bot.scheduler.cancel
 
 

@@ -136,7 +136,8 @@ def test_settings(test_home: Path) -> Settings:
             "asr": {"deadline_s": 8.0},
             # nor does admission refuse calls because this busy machine decodes slowly (tested on its own)
             "overload": {"latency_budget_s": 30.0},
-            "dialog": {"callback_poll_s": 1.0, "callback_retry_s": 5.0},
+            # every real call comes from the same test number: only the returning-caller test recalls callers
+            "dialog": {"callback_poll_s": 1.0, "callback_retry_s": 5.0, "recall_callers": False},
             "sms": {"gateway": "kannel", "url": f"http://127.0.0.1:{free_port()}/cgi-bin/sendsms"},
         },
     )

@@ -19,7 +19,7 @@ from ivr.call.services import BotServices
 from ivr.call.state import CallState, CallStateMachine
 from ivr.dialog import actions as act
 from ivr.dialog import events as dev
-from ivr.dialog.records import RECORD_TYPES
+from ivr.dialog.records import RECORD_TYPES, OutcomeDecided
 from ivr.enums import Outcome, Speaker
 from ivr.errors import AriError, AriNotFound, IvrError
 from ivr.logctx import call_id_var
@@ -191,9 +191,17 @@ class CallSession:
             if isinstance(inp, _Hangup):
                 if self._media_error is not None and not self._hung_up:
                     raise self._media_error  # the caller is still there: a person takes over
-                self.outcome = self.outcome or Outcome.ABANDONED
+                self.outcome = self.outcome or self._outcome_at_hangup()
                 return
             actions = await self._to_dialog(inp)
+
+    def _outcome_at_hangup(self) -> Outcome:
+        """The caller hung up: the dialog knows whether they had their answer (resolved) or not (abandoned)."""
+        with contextlib.suppress(IvrError):
+            for a in self.dialog.handle(dev.CallerHungUp()):
+                if isinstance(a, OutcomeDecided):
+                    return a.outcome
+        return Outcome.ABANDONED
 
     async def _recall(self) -> Any:
         """What the store remembers of this caller (None without a store, a number, or on a store error)."""

@@ -56,6 +56,13 @@ class ReturningDialog(Dialog):
 
     def handle(self, event: Event) -> list[Action]:
         """The callback review here; everything else as usual."""
+        if (self._returning_topic and self.state is State.CONFIRMING_INTENT and isinstance(event, Heard)
+                and self._yes_no(event, None) is None and event.match.intent != self._pending[0]):
+            # "is it about your passport again?" answered with another request: that request, at once
+            self._returning_topic, self._pending = False, ()
+            self._out = []
+            self._goto(State.LISTENING, type(event).__name__)
+            return self._out + super().handle(event)
         if self.state is State.REVIEWING_CALLBACK and isinstance(event, Dtmf | Heard | NoInput):
             name = type(event).__name__
             self._out = []

@@ -23,7 +23,7 @@ async def test_agent_leg_carries_the_call_id(bot, engines, asterisk, test_settin
         q = await synth_wav(engines, "Je voudrais parler à un conseiller.", "fr", tmp_path / "q.wav")
         async with agent_phone(test_settings, tmp_path / "agent", "agent2") as agent:
             call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=20))
-            transfer = await wait_for_event(bot.hub, "transfer", timeout=25, has=("summary",))
+            transfer = await wait_for_event(bot.hub, "handoff", timeout=25, has=("summary",))
             await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=20)
             await call
         log = asterisk.proc.logfile.read_text(errors="replace")

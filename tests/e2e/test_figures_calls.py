@@ -74,7 +74,9 @@ async def test_stats_after_real_calls(bot, engines, test_settings: Settings, tmp
     assert gave_up.body.wait_s >= 1
 
     # 4. no agent: key 1 while waiting asks for a callback
-    await place_call(test_settings, tmp_path / "callback", segments=[(2.0, person)], seconds=20, dtmf=[(15.0, "1")])
+    # (late enough that the bot has finished "je vous mets en relation" on a loaded machine, and the queue's
+    # 25 s timeout has not yet sent the caller back)
+    await place_call(test_settings, tmp_path / "callback", segments=[(2.0, person)], seconds=30, dtmf=[(22.0, "1")])
     await wait_for_event(bot.hub, CallbackScheduled, timeout=20, service="accueil")
 
     await bot.store_writer.flush()  # events are stored by the writer task, a moment after they happen

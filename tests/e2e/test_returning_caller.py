@@ -19,6 +19,13 @@ TOMORROW_MORNING = datetime(2026, 11, 25, 8, 30, tzinfo=ZoneInfo("Europe/Paris")
 
 
 async def test_pending_callback_is_heard_at_once_and_cancelled(bot, test_settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ivr.wiring import attach_caller_memory
+
+    # the shared test settings keep callers' memory off (every call there comes from one number): on here
+    bot.settings = replace(bot.settings, dialog=replace(bot.settings.dialog, recall_callers=True))
+    attach_caller_memory(bot, bot.router.services)
     async with bot.db.sessions.begin() as s:  # only this test's request is pending
         await s.execute(update(CallbackRow).where(CallbackRow.status == "pending").values(status="cancelled"))
     # asked earlier (e.g. on the web chat or a previous call), in the national format

@@ -60,8 +60,10 @@ async def test_question_over_the_greeting_barges_in_and_gets_its_answer() -> Non
     assert "answer:passport" in said and said.index("answer:passport") > said.index("greeting_open")
     assert [e.body.key for e in _of(bot, ce.PromptStopped)] == [barge.body.key]  # type: ignore[union-attr]
     assert abs(bot.stt.heard_seconds[0] - 1.0) < 0.6  # the utterance, with its pre- and post-roll
-    # the caller hangs up during the SMS offer: the call ends, its hang-up is the last event
+    # the caller hangs up during the SMS offer: the call ends, its hang-up is the last event, and the call
+    # counts as resolved (they had their answer), not abandoned
     assert bot.hub.history[-1].body == ce.Hangup(outcome)
+    assert outcome is Outcome.RESOLVED
     assert media.closed and media.sent_seconds > 2
 
 

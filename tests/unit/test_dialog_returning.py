@@ -79,3 +79,9 @@ def test_nothing_remembered_is_the_usual_greeting() -> None:
     assert make(CallerMemory(recent_intent="unknown_intent"))[1] == usual
     later = CallerMemory(pending=PendingCallback(1, "etat_civil", OPEN + timedelta(days=3)))
     assert "callback_pending" in make(later)[1][4]
+
+
+def test_another_request_at_the_topic_question_is_that_request() -> None:
+    dialog, _, _ = make(CallerMemory(recent_intent="passport"))
+    out = run(dialog, heard("je voudrais une carte d'identité", "id_card"))
+    assert out[0] == "# CONFIRMING_INTENT -> LISTENING" and "Say answer:id_card" in out
