@@ -243,6 +243,7 @@ class CallSession:
 
     async def _execute(self, actions: list[act.Action]) -> act.Listen | None:
         listen: act.Listen | None = None
+        follow: list[act.Action] = []
         interrupted = False
         for a in actions:
             if isinstance(a, act.Say):
@@ -270,13 +271,15 @@ class CallSession:
                 self.outcome = Outcome.EMERGENCY
                 return None
             elif isinstance(a, act.ScheduleCallback):
-                await self._schedule_callback(a)
+                follow += await self._schedule_callback(a)
             elif isinstance(a, act.SendSms):
-                await self._send_sms(a)
+                follow += await self._send_sms(a)
             elif isinstance(a, act.Hangup):
                 self.outcome = a.outcome
                 await self.services.ari.hangup(self.channel_id)
                 return None
+        if follow:  # the dialog's reply to "callback booked" / "SMS queued": say it, then listen or hang up
+            return await self._execute(follow)
         return listen
 
     async def _say(self, say: act.Say) -> bool:
@@ -311,15 +314,16 @@ class CallSession:
             _BACKGROUND.add(task)
             task.add_done_callback(_BACKGROUND.discard)
 
-    async def _schedule_callback(self, cb: act.ScheduleCallback) -> None:
+    async def _schedule_callback(self, cb: act.ScheduleCallback) -> list[act.Action]:
         if self.services.actions is not None:
             await self.services.actions.schedule_callback(
                 self.call_id, self.caller_number, cb.service, self.lang, cb.summary.to_text(200), cb.not_before
             )
         await self.events.emit(ce.CallbackScheduled(cb.service, cb.not_before))
-        self.dialog.handle(dev.CallbackScheduled(cb.not_before))
+        booked: list[act.Action] = self.dialog.handle(dev.CallbackScheduled(cb.not_before))
+        return booked
 
-    async def _send_sms(self, sms: act.SendSms) -> None:
+    async def _send_sms(self, sms: act.SendSms) -> list[act.Action]:
         try:
             if self.services.actions is None:
                 raise IvrError("no SMS gateway configured", code="sms")
@@ -327,10 +331,11 @@ class CallSession:
             await self.services.actions.send_sms(self.call_id, self.caller_number, text)
         except IvrError as exc:
             await self.events.emit(ce.SmsFailed(exc.code))
-            self.dialog.handle(dev.SmsFailed())
-            return
+            failed: list[act.Action] = self.dialog.handle(dev.SmsFailed())
+            return failed
         await self.events.emit(ce.SmsQueued(sms.link))
-        self.dialog.handle(dev.SmsQueued())
+        queued: list[act.Action] = self.dialog.handle(dev.SmsQueued())
+        return queued
 
     # --- media in -----------------------------------------------------------------------------------
 
