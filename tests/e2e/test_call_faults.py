@@ -1,7 +1,7 @@
 """Faults under real calls on the real Asterisk: a keypad flood from a real SIP phone, PostgreSQL restarted.
 
 The long versions (ten minutes of silence, a two-minute monologue, a hang-up in every state) run on virtual
-time in ``tests/unit/test_call_faults.py``.
+time in ``tests/unit/test_call_faults_virtual.py``.
 """
 
 from __future__ import annotations
