@@ -77,6 +77,14 @@ class AsteriskSettings:
     rtp_end: int = 10999
     ari_user: str = "ivr"
     ami_user: str = "ivr"
+    role: str = "single"
+    """``single``: one box, queues and agents here. ``media``: a cluster's media node, whose ``ivr-queue`` and
+    ``ivr-fallback`` hand the caller to the queue node over SIP (``X-IVR-Call-Id``, ``X-IVR-Summary``).
+    ``queue``: the cluster's queue node, where agents register and the media nodes' calls enter ``Queue()``."""
+    queue_node: str = ""
+    """Media nodes: the queue node's SIP address, ``host:port``."""
+    media_nodes: tuple[str, ...] = ()
+    """Queue node: the media nodes' source addresses; only they may hand callers over (PJSIP ``identify``)."""
 
 
 @dataclass(frozen=True, slots=True)

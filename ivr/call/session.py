@@ -300,7 +300,7 @@ class CallSession:
         summary = t.summary
         ari = self.services.ari
         await ari.set_variable(self.channel_id, "IVR_CALL_ID", self.call_id)
-        await ari.set_variable(self.channel_id, "IVR_SUMMARY", summary.to_text(200))
+        await ari.set_variable(self.channel_id, "IVR_SUMMARY", summary.to_header(200))
         await ari.set_variable(self.channel_id, "CALLERID(name)", summary.to_callerid_name())
         queue_timeout = str(self.services.settings.asterisk.queue_timeout_s)
         await ari.set_variable(self.channel_id, "IVR_QUEUE_TIMEOUT", queue_timeout)

@@ -22,7 +22,8 @@ from typing import Any
 from ivr.cluster.kamailio import KamailioEdge
 from ivr.cluster.nodes import node_layer, node_settings, node_sip_uri
 from ivr.cluster.postgres import PostgresServer
-from ivr.config import Settings
+from ivr.cluster.queuenode import QUEUE_NODE_ADDRESS, media_role_layer, queue_node_layer
+from ivr.config import Settings, merge_layers
 from ivr.telephony.asterisk.process import AsteriskProcess, ManagedProcess, wait_until
 
 MANIFEST = "cluster.json"
@@ -39,6 +40,8 @@ class Manifest:
     database_url: str = ""
     pg_root: str = ""
     pg_port: int = 0
+    queue: str = ""
+    """Queue node home."""
     web: str = ""
     """Web front home."""
     web_url: str = ""
@@ -93,14 +96,23 @@ def up(settings: Settings, nodes: int) -> Manifest:
     manifest = Manifest(edge_address=f"{edge_address}:{edge_port}", database_url=url, pg_root=str(pg.root),
                         pg_port=pg.port)
     shared = {"store": {"url": url}}
+    a = settings.asterisk  # same port numbers as a single box, each node on its own address
+    ports = {"sip_port": a.sip_port, "ari_port": a.ari_port, "ami_port": a.ami_port,
+             "audiosocket_port": a.audiosocket_port}
+    queue_home = root / "queue"
+    queue_layer = {**queue_node_layer(edge_address, nodes), **shared, "cluster": {"node": "queue"},
+                   "web": {"enabled": False}}
+    queue_layer["asterisk"].update(ports)
+    _prepare_home(settings, queue_home, queue_layer)
+    queue_ast = AsteriskProcess(_node_settings(queue_home))
+    queue_ast.start()  # no bot there: the agents register to it, the media nodes dial it
+    manifest.queue = str(queue_home)
     node_uris: list[str] = []
     for i in range(nodes):
         home = root / f"node-{i + 1}"
-        layer = {**node_layer(i, edge_address), **shared, "cluster": {"node": f"node-{i + 1}"},
-                 "web": {"enabled": False}}
-        a = settings.asterisk  # same port numbers as a single box, each node on its own address
-        layer["asterisk"].update(sip_port=a.sip_port, ari_port=a.ari_port, ami_port=a.ami_port,
-                                 audiosocket_port=a.audiosocket_port)
+        layer = merge_layers(node_layer(i, edge_address), media_role_layer(f"{QUEUE_NODE_ADDRESS}:{a.sip_port}"))
+        layer = {**layer, **shared, "cluster": {"node": f"node-{i + 1}"}, "web": {"enabled": False}}
+        layer["asterisk"].update(ports)
         _prepare_home(settings, home, layer)
         ns = node_settings(home, i, edge_address, layer)
         ast = AsteriskProcess(ns)
@@ -115,7 +127,7 @@ def up(settings: Settings, nodes: int) -> Manifest:
     manifest.edge = str(edge.run_dir)
     web_home = root / "web"
     web_layer = {**shared, "cluster": {"node": "web-front"},
-                 "asterisk": {"bind": node_layer(0, edge_address)["asterisk"]["bind"]},
+                 "asterisk": {"bind": QUEUE_NODE_ADDRESS},  # AMI: the dashboard's queues and agents
                  "web": {"host": settings.web.host, "port": settings.web.port}}
     _prepare_home(settings, web_home, web_layer)
     _spawn_ivr(web_home, "web", ["web"])
@@ -178,6 +190,8 @@ def down(settings: Settings) -> list[str]:
             stopped.append(f"{name} voicebot")
         if AsteriskProcess(_node_settings(Path(home))).stop():
             stopped.append(f"{name} asterisk")
+    if m.queue and AsteriskProcess(_node_settings(Path(m.queue))).stop():
+        stopped.append("queue asterisk")
     if PostgresServer(Path(m.pg_root), m.pg_port).stop():
         stopped.append("postgresql")
     (cluster_root(settings) / MANIFEST).unlink(missing_ok=True)
@@ -212,6 +226,12 @@ def status(settings: Settings) -> list[dict[str, Any]]:
         rows.append({"component": f"{Path(home).name} voicebot", "address": f"{ns.asterisk.audiosocket_host}:"
                      f"{ns.asterisk.audiosocket_port}", "pid": bpid,
                      "healthy": bool(bpid and apid and ast.app_registered())})
+    if m.queue:
+        qs = _node_settings(Path(m.queue))
+        queue_ast = AsteriskProcess(qs)
+        qpid = queue_ast.proc.pid()
+        rows.append({"component": "queue asterisk", "address": node_sip_uri(qs).removeprefix("sip:"),
+                     "pid": qpid, "healthy": bool(qpid and queue_ast.ari_ready())})
     web_pid = _process(Path(m.web), "web").pid() if m.web else None
     rows.append({"component": "web", "address": m.web_url, "pid": web_pid, "healthy": web_pid is not None})
     return rows

@@ -49,6 +49,15 @@ class Summary:
         parts.append(f"langue {self.lang}, {round(self.waited_s)} s, {self.attempts} essai(s)")
         return _cut(" — ".join(parts).replace("\n", " "), max_len)
 
+    def to_header(self, max_len: int = 200) -> str:
+        """:meth:`to_text` fit for a SIP header value (``X-IVR-Summary``, to the queue node and agents' phones).
+
+        A caller's words or a chat message may hold CR/LF or other control characters, which would end the
+        header and let text pose as SIP; they become spaces. UTF-8 stays (SIP header text is UTF-8).
+        """
+        return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+                       for c in self.to_text(max_len))
+
     def to_callerid_name(self) -> str:
         """ASCII caller-ID name (<= 40 chars) for plain SIP phones, e.g. ``IVR:passeport|fr``."""
         suffix = f"|{self.lang}"

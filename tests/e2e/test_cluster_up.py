@@ -63,7 +63,8 @@ def test_ivr_up_nodes_brings_the_cluster_up_and_down(tmp_path: Path) -> None:
         rows = json.loads(status.stdout)["cluster"]
         assert status.returncode == 0, rows
         assert [r["component"] for r in rows] == ["postgresql", "edge", "node-1 asterisk", "node-1 voicebot",
-                                                  "node-2 asterisk", "node-2 voicebot", "web"]
+                                                  "node-2 asterisk", "node-2 voicebot", "queue asterisk",
+                                                  "web"]
         assert all(r["healthy"] and r["pid"] for r in rows), rows
         edge = rows[1]
         assert sorted(n["uri"] for n in edge["nodes"] if n["active"]) == [
@@ -79,7 +80,7 @@ def test_ivr_up_nodes_brings_the_cluster_up_and_down(tmp_path: Path) -> None:
         down = _ivr(env, "down", timeout=180)
         shutil.rmtree(pg_dir, ignore_errors=True)
     assert down.returncode == 0, down.stderr[-2000:]
-    for part in ("web", "edge", "node-1 voicebot", "node-1 asterisk", "node-2 voicebot", "node-2 asterisk",
+    for part in ("web", "edge", "node-1 voicebot", "node-1 asterisk", "node-2 voicebot", "node-2 asterisk", "queue asterisk",
                  "postgresql"):
         assert part in down.stdout
     after = _ivr(env, "status", "--json")

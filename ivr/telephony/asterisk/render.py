@@ -11,6 +11,7 @@ import jinja2
 import numpy as np
 
 from ivr.config import Settings
+from ivr.errors import ConfigError
 from ivr.security import dialplan as sandbox
 from ivr.security.sip import endpoint_password
 from ivr.security.tls import TlsFiles, ensure_self_signed
@@ -104,8 +105,23 @@ def _link_system_sounds(layout: AsteriskLayout) -> None:
             target.symlink_to(system)
 
 
+ROLES = ("single", "media", "queue")
+
+
+def check_role(settings: Settings) -> None:
+    """A cluster role needs its peers' addresses: refuse to render a media node with nowhere to send callers."""
+    a = settings.asterisk
+    if a.role not in ROLES:
+        raise ConfigError(f"asterisk.role must be one of {', '.join(ROLES)}, not {a.role!r}")
+    if a.role == "media" and not a.queue_node:
+        raise ConfigError("asterisk.role = media needs asterisk.queue_node (the queue node's host:port)")
+    if a.role == "queue" and not a.media_nodes:
+        raise ConfigError("asterisk.role = queue needs asterisk.media_nodes (the media nodes' addresses)")
+
+
 def template_context(settings: Settings, layout: AsteriskLayout) -> dict[str, Any]:
     """Everything the templates can use."""
+    check_role(settings)
     services = service_ids(settings)
     members = queue_members(settings, services)
     a = settings.asterisk
@@ -134,6 +150,9 @@ def template_context(settings: Settings, layout: AsteriskLayout) -> dict[str, An
         "trunk_match": a.trunk_match,
         "trunk_contact": a.trunk_contact,
         "fallback_queue": a.fallback_queue,
+        "role": a.role,
+        "queue_node": a.queue_node,
+        "media_nodes": a.media_nodes,
         "queue_timeout": a.queue_timeout_s,
         "queues": [{"name": s, "members": members[s]} for s in services],
         "periodic_announce": a.queue_periodic_announce,
