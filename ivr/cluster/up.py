@@ -95,7 +95,8 @@ def up(settings: Settings, nodes: int) -> Manifest:
     url = pg.url()
     manifest = Manifest(edge_address=f"{edge_address}:{edge_port}", database_url=url, pg_root=str(pg.root),
                         pg_port=pg.port)
-    shared = {"store": {"url": url}}
+    # one database, and the knowledge directory this home is configured with (nodes then follow publishes)
+    shared = {"store": {"url": url}, "paths": {"knowledge_dir": str(settings.paths.knowledge_dir)}}
     a = settings.asterisk  # same port numbers as a single box, each node on its own address
     ports = {"sip_port": a.sip_port, "ari_port": a.ari_port, "ami_port": a.ami_port,
              "audiosocket_port": a.audiosocket_port}

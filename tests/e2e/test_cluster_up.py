@@ -80,8 +80,8 @@ def test_ivr_up_nodes_brings_the_cluster_up_and_down(tmp_path: Path) -> None:
         down = _ivr(env, "down", timeout=180)
         shutil.rmtree(pg_dir, ignore_errors=True)
     assert down.returncode == 0, down.stderr[-2000:]
-    for part in ("web", "edge", "node-1 voicebot", "node-1 asterisk", "node-2 voicebot", "node-2 asterisk", "queue asterisk",
-                 "postgresql"):
+    for part in ("web", "edge", "node-1 voicebot", "node-1 asterisk", "node-2 voicebot", "node-2 asterisk",
+                 "queue asterisk", "postgresql"):
         assert part in down.stdout
     after = _ivr(env, "status", "--json")
     assert after.returncode == 1

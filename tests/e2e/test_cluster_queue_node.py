@@ -1,0 +1,147 @@
+"""The queue node on real processes: a caller on a media node asks for a person, an agent on the queue node answers.
+
+``ivr up --nodes 1 --detach`` (edge, one media node, the queue node, PostgreSQL, web front); a real agent phone
+(baresip, auto-answer) registers on the queue node; a caller dials the city number through the edge and
+presses 0 (a person). The agent's phone rings and answers; Asterisk's own SIP trace of the queue node shows
+the INVITE to the agent carrying ``X-IVR-Call-Id`` (the call's id) and ``X-IVR-Summary``, and the shared
+database holds that call, with that summary, under that id: what the agent console reads
+(``/api/agent/call/<X-IVR-Call-Id>`` answers the stored call's summary).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from callhelpers import until
+from conftest import agent_phone
+
+from ivr.config import PROJECT_ROOT, load_settings
+from ivr.probe.call import ProbeCall
+from ivr.probe.sipua import free_port
+from ivr.telephony.asterisk.process import AsteriskProcess
+
+pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
+              pytest.mark.asterisk, pytest.mark.slow]
+
+ADDRESSES = ("127.0.0.1", "127.0.0.10", "127.0.0.11")
+"""The edge, the queue node, the media node."""
+AGENT_TONE_HZ = 700.0
+"""What ``agent_phone`` sends as the agent's voice (conftest ``write_tone``)."""
+
+
+def _ivr(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ivr", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def _free_everywhere(kind: int) -> int:
+    """A port free on the edge's, the queue node's and the media node's addresses."""
+    while True:
+        port = free_port("127.0.0.1", kind)
+        try:
+            for host in ADDRESSES[1:]:
+                with socket.socket(socket.AF_INET, kind) as s:
+                    s.bind((host, port))
+        except OSError:
+            continue
+        return port
+
+
+def _pg_dir() -> Path:
+    """PostgreSQL's data directory: pytest's tmp dirs are closed to the 'postgres' user."""
+    pg_dir = Path(tempfile.mkdtemp(prefix="ivr-cluster-pg-"))
+    pg_dir.chmod(0o755)
+    return pg_dir
+
+
+def _always_open_knowledge(target: Path) -> Path:
+    """The city's knowledge base with every service open around the clock (the test runs at any hour)."""
+    shutil.copytree(PROJECT_ROOT / "knowledge", target)
+    services = yaml.safe_load((target / "services.yaml").read_text(encoding="utf-8"))
+    for service in services.values():
+        service["hours"] = {day: ["00:00-23:59"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+        service["closures"] = []
+    (target / "services.yaml").write_text(yaml.safe_dump(services, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def _stored_calls(env: dict[str, str]) -> list[dict[str, object]]:
+    listed = _ivr(env, "calls", "list", "--json", "--limit", "5")
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    calls: list[dict[str, object]] = json.loads(listed.stdout)
+    return calls
+
+
+async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    pg_dir = _pg_dir()
+    sip_port = _free_everywhere(socket.SOCK_DGRAM)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env.update(
+        IVR_PATHS__HOME=str(home),
+        IVR_ASTERISK__SIP_PORT=str(sip_port),
+        IVR_ASTERISK__ARI_PORT=str(_free_everywhere(socket.SOCK_STREAM)),
+        IVR_ASTERISK__AMI_PORT=str(_free_everywhere(socket.SOCK_STREAM)),
+        IVR_ASTERISK__AUDIOSOCKET_PORT=str(_free_everywhere(socket.SOCK_STREAM)),
+        IVR_WEB__PORT=str(free_port()),
+        IVR_CLUSTER__PG_PORT=str(free_port()),
+        IVR_CLUSTER__PG_DIR=str(pg_dir),
+        IVR_PATHS__KNOWLEDGE_DIR=str(_always_open_knowledge(tmp_path / "knowledge")),
+    )
+    try:
+        up = await asyncio.to_thread(_ivr, env, "up", "--nodes", "1", "--detach", timeout=600)
+        assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
+        queue_home = home / "cluster" / "queue"
+        queue = load_settings({"paths": {"home": str(queue_home)}}, environ={}, config_file=queue_home / "ivr.toml")
+        assert (queue.asterisk.role, queue.asterisk.bind) == ("queue", "127.0.0.10")
+        queue_ast = AsteriskProcess(queue)
+        await asyncio.to_thread(queue_ast.cli, "core set verbose 3")
+        await asyncio.to_thread(queue_ast.cli, "pjsip set logger host 127.0.0.3")  # what it sends the agent
+
+        # the caller's side: the city number is the edge's address
+        caller = load_settings({"paths": {"home": str(tmp_path / "caller-home")},
+                                "asterisk": {"bind": ADDRESSES[0], "sip_port": sip_port}}, environ={})
+        async with agent_phone(queue, tmp_path / "agent", "agent2") as agent:
+            done = asyncio.Event()
+            caller_phone = ProbeCall(caller, tmp_path / "caller", dtmf=[(4.0, "0")], seconds=90, hangup_on=done)
+            call = asyncio.create_task(caller_phone.run(caller.asterisk.did))
+            await agent.wait_event("CALL_ESTABLISHED", timeout=60)  # it rang, and auto-answered
+            # media flows end to end: the caller (on the media node) hears the agent's tone (on the queue node)
+            await until(lambda: caller_phone.heard_so_far(AGENT_TONE_HZ) > 1.0, 30, "the agent's voice at the caller")
+            done.set()
+            result = await call
+        assert result.established
+
+        log = queue_ast.proc.logfile.read_text(errors="replace")
+        invites = [block for block in log.split("<--- Transmitting SIP request")
+                   if "INVITE sip:agent2" in block and "127.0.0.3" in block]
+        assert invites, "no INVITE to the agent in the queue node's SIP trace"
+        call_id = re.search(r"X-IVR-Call-Id: (\S+)", invites[-1])
+        summary = re.search(r"X-IVR-Summary: ([^\r\n]+)", invites[-1])
+        assert call_id and summary, invites[-1][:1500]
+
+        # the agent console reads the call by that id from the shared database: it is there, with that summary
+        def stored() -> dict[str, object] | None:
+            return next((c for c in _stored_calls(env) if c["id"] == call_id.group(1) and c["summary"]), None)
+
+        await until(lambda: stored() is not None, 30, "the handed-over call in the shared database")
+        record = stored()
+        assert record is not None
+        assert record["node"] == "node-1" and record["service"] == "accueil"
+        assert record["summary"] == summary.group(1).strip()
+    finally:
+        down = await asyncio.to_thread(_ivr, env, "down", timeout=180)
+        shutil.rmtree(pg_dir, ignore_errors=True)
+    assert down.returncode == 0, down.stderr[-2000:]
+    assert "queue asterisk" in down.stdout
