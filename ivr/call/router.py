@@ -177,6 +177,10 @@ class StasisRouter:
             reason = "callback_key" if status == "callback_key" else (
                 "no_agents" if status in ("JOINEMPTY", "LEAVEEMPTY") else "timeout")
             resume = dev.QueueExited(service, reason)  # type: ignore[arg-type]
+            if call is not None and call.task is not None and not call.task.done():
+                # back before the hand-off's session has ended (a queue node that cannot be reached fails the
+                # Dial at once): its dialog, in TRANSFERRING, is what the resumed session continues
+                await asyncio.wait({call.task}, timeout=5)
             if call is None:  # the bot restarted while the caller waited: start a fresh dialog
                 call = _Call(await self._call_id_of(ch.id), ch.caller_number, None)
         elif kind != "inbound":

@@ -140,8 +140,24 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         assert record is not None
         assert record["node"] == "node-1" and record["service"] == "accueil"
         assert record["summary"] == summary.group(1).strip()
+
+        # the queue node dies: a caller asking for a person comes back to the bot (which offers a callback)
+        status = await asyncio.to_thread(_ivr, env, "status", "--json")
+        assert {r["component"]: r["healthy"] for r in json.loads(status.stdout)["cluster"]}["queue asterisk"]
+        await asyncio.to_thread(queue_ast.stop)
+        bot_log = home / "cluster" / "node-1" / "log" / "voicebot.log"
+
+        def exits() -> int:
+            return bot_log.read_text(errors="replace").count("event queue_exit")
+
+        before = exits()
+        back = asyncio.Event()
+        second = ProbeCall(caller, tmp_path / "caller-2", dtmf=[(4.0, "0")], seconds=90, hangup_on=back)
+        call = asyncio.create_task(second.run(caller.asterisk.did))
+        await until(lambda: exits() > before, 60, "the caller back in the bot after the queue node died")
+        back.set()
+        assert (await call).established
     finally:
         down = await asyncio.to_thread(_ivr, env, "down", timeout=180)
         shutil.rmtree(pg_dir, ignore_errors=True)
     assert down.returncode == 0, down.stderr[-2000:]
-    assert "queue asterisk" in down.stdout

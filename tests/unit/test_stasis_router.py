@@ -102,6 +102,20 @@ async def test_back_from_the_queue_resumes_the_same_call_and_dialog() -> None:
     await router.drain(0)
 
 
+async def test_back_from_a_queue_at_once_still_resumes_the_dialog() -> None:
+    """A queue node that cannot be reached fails the Dial at once: the caller is back before the session ended."""
+    bot, calls = fake_bot(), Calls()
+    router = _router(bot, calls)
+    await router.dispatch(StasisStart(_channel(), ("inbound",)))
+    first = calls.built[0]
+    first.on_hangup()  # left Stasis for the queue, and comes straight back (no settling in between)
+    await router.dispatch(StasisStart(_channel(), ("queue-exit", "accueil", "CHANUNAVAIL")))
+    second = calls.built[1]
+    assert second.call_id == first.call_id and second.dialog == f"dialog of {first.call_id}"
+    assert second.resume == dev.QueueExited("accueil", "timeout")
+    await router.drain(0)
+
+
 async def test_after_a_restart_a_caller_back_from_the_queue_keeps_the_call_id() -> None:
     bot, calls = fake_bot(), Calls()
     bot.ari.variables[("chan-9", "IVR_CALL_ID")] = "stored-call"
