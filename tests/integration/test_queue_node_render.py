@@ -1,4 +1,7 @@
-"""``asterisk.role``: the same templates render a single box, a cluster's media node, or its queue node."""
+"""``asterisk.role``: the same templates render a single box, a cluster's media node, or its queue node.
+
+Integration tier: rendering makes the TLS certificate with openssl.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from ivr.config import Settings, load_settings
-from ivr.dialog.summary import Summary
 from ivr.errors import ConfigError
 from ivr.telephony.asterisk.render import render_config
 from ivr.web.dialplan import check_syntax
@@ -64,10 +66,3 @@ def test_queue_node_takes_calls_from_the_media_nodes_only(tmp_path: Path) -> Non
 def test_a_role_without_its_peers_is_refused(tmp_path: Path, asterisk: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         _render(tmp_path, asterisk)
-
-
-def test_summary_header_cannot_carry_a_line_break() -> None:
-    s = Summary("bonjour\r\nX-Evil: 1\u2028suite", None, "état civil", "etat_civil", None, "fr", 3, 1)
-    header = s.to_header()
-    assert "\r" not in header and "\n" not in header and "\u2028" not in header
-    assert "« bonjour  X-Evil: 1 suite »" in header and "état civil" in header
