@@ -1,4 +1,4 @@
-"""The agent's phone receives ``X-IVR-Call-Id`` on the queue leg, so the console opens the right call."""
+"""The agent's phone gets ``X-IVR-Call-Id`` and ``X-IVR-Summary`` on the queue leg: the console opens the right call."""
 
 from __future__ import annotations
 
@@ -31,5 +31,7 @@ async def test_agent_leg_carries_the_call_id(bot, engines, asterisk, test_settin
                    if "INVITE sip:" in block and "127.0.0.3" in block]
         assert invites, "no INVITE to the agent in Asterisk's SIP trace"
         assert any(f"X-IVR-Call-Id: {transfer.call_id}" in block for block in invites)
+        # and the summary, as stored (the queue node relays the same header from media nodes)
+        assert any(f"X-IVR-Summary: {transfer.data['summary']}" in block for block in invites)
     finally:
         await asyncio.to_thread(asterisk.cli, "pjsip set logger off")
