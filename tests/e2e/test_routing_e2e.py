@@ -12,6 +12,7 @@ from callhelpers import place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, agent_phone, phone, running_bot, write_tone
 
 from ivr.call import events as ev
+from ivr.probe.call import ProbeCall, build_timeline
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
@@ -55,13 +56,20 @@ async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines,
     q = await synth_wav(engines, "Je voudrais parler à un conseiller, s'il vous plaît.", "fr", tmp_path / "q.wav")
     later = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "later.wav")
     async with agent_phone(test_settings, tmp_path / "agent", "agent2") as agent:
-        call = asyncio.create_task(
-            place_call(test_settings, tmp_path / "caller", segments=[(2.0, q), (17.0, later)], seconds=28)
-        )
+        done = asyncio.Event()
+        caller = ProbeCall(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=60, hangup_on=done)
+        call = asyncio.create_task(caller.run(test_settings.asterisk.did))
         handoff = await wait_for_event(bot.hub, ev.Handoff, timeout=20, has=("summary",))
         assert handoff.body.service == "accueil"
         assert handoff.body.summary
         incoming = await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=15)
+        # the citizen speaks to the agent once the agent has answered (not at a fixed second of the call: on a
+        # busy machine the queue may take longer to ring); the phone hangs up when its source ends: pad it
+        if incoming.type != "CALL_ESTABLISHED":
+            await agent.wait_event("CALL_ESTABLISHED", timeout=20)
+        build_timeline([(1.0, later)], 30, tmp_path / "later-padded.wav")
+        assert caller.ua is not None
+        await caller.ua.set_source(tmp_path / "later-padded.wav")
         # live assist: the citizen's words while talking to the agent are transcribed, with a suggestion
         heard = await wait_for_event(bot.hub, ev.AgentTranscript, timeout=25, speaker="caller")
         text = heard.body.text.lower()
@@ -71,6 +79,7 @@ async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines,
             suggestion = await wait_for_event(bot.hub, ev.Suggestion, timeout=10)
             assert suggestion.body.intent == "passport"
             assert suggestion.body.link
+        done.set()
         result = await call
     # the agent's phone shows the bot's summary as the caller-id name
     assert "IVR:" in str(incoming.raw)
