@@ -128,7 +128,7 @@ def up(settings: Settings, nodes: int) -> Manifest:
     manifest.edge = str(edge.run_dir)
     web_home = root / "web"
     web_layer = {**shared, "cluster": {"node": "web-front"},
-                 "asterisk": {"bind": QUEUE_NODE_ADDRESS},  # AMI: the dashboard's queues and agents
+                 "asterisk": {"bind": QUEUE_NODE_ADDRESS, **ports},  # AMI: the dashboard's queues and agents
                  "web": {"host": settings.web.host, "port": settings.web.port}}
     _prepare_home(settings, web_home, web_layer)
     _spawn_ivr(web_home, "web", ["web"])

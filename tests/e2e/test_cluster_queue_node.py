@@ -141,6 +141,11 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         assert record["node"] == "node-1" and record["service"] == "accueil"
         assert record["summary"] == summary.group(1).strip()
 
+        # the dashboard's queues: the web front's AMI is the queue node's (the media nodes' bots use their own)
+        queue_log = queue_ast.proc.logfile
+        await until(lambda: "Manager 'ivr' logged on" in queue_log.read_text(errors="replace"), 60,
+                    "the web front's AMI login on the queue node")
+
         # the queue node dies: a caller asking for a person comes back to the bot (which offers a callback)
         status = await asyncio.to_thread(_ivr, env, "status", "--json")
         assert {r["component"]: r["healthy"] for r in json.loads(status.stdout)["cluster"]}["queue asterisk"]
