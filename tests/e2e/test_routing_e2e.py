@@ -88,7 +88,9 @@ async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines,
 
 async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Je voudrais parler à un conseiller.", "fr", tmp_path / "q.wav")
-    await place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=20, dtmf=[(15.0, "1")])
+    # key 1 once in the queue: past the transfer prompt even on a loaded machine (it took > 13 s there),
+    # well before the queue's 25 s timeout
+    await place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=30, dtmf=[(22.0, "1")])
     cb_event = await wait_for_event(bot.hub, ev.CallbackScheduled, timeout=10)
     assert cb_event.body.service == "accueil"
     pending = await bot.scheduler.find(("pending",))
