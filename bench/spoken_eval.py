@@ -87,8 +87,12 @@ def render_all(items: list[Rendering]) -> list[bytes]:
 
 
 async def recognise(items: list[Rendering], audio: list[bytes], settings: Settings, prompt_mode: str,
-                    ) -> list[Row]:
-    """Recognise, match and classify every rendering, one at a time (the worker is otherwise idle)."""
+                    sweep: dict[float, list[Row]] | None = None) -> list[Row]:
+    """Recognise, match and classify every rendering, one at a time (the worker is otherwise idle).
+
+    Each confirmation floor keyed in ``sweep`` classifies the same recognition again into its own rows, so a
+    sweep of ``nlu.voice_confirm_floor`` costs one recognition pass.
+    """
     from ivr.asr.whisper import WhisperStt
     from ivr.nlu.kb import load_knowledge
     from ivr.nlu.matcher import build_matcher
@@ -109,8 +113,21 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
             heard_as = await stt.transcribe(pcm, lang, prompts[lang])
             cpu = time.process_time() - cpu0
             q = r.question
-            text, result = best_reading(matcher.match, heard_as.text, heard_as.alternatives, lang) \
+            voice_floor = settings.nlu.voice_confirm_floor
+
+            def match(t: str, lg: str, floor: float = voice_floor) -> Any:
+                return matcher.match(t, lg, confirm_floor=floor)
+
+            text, result = best_reading(match, heard_as.text, heard_as.alternatives, lang) \
                 if heard_as.text.strip() else (heard_as.text, None)
+            for floor, floor_rows in (sweep or {}).items():
+                if result is None:
+                    continue
+                ftext, fres = best_reading(lambda t, lg, f=floor: match(t, lg, f), heard_as.text,
+                                           heard_as.alternatives, lang)
+                floor_rows.append(Row(lang, r.voice.name, r.condition.label, r.question.expected, r.question.text,
+                                ftext, str(fres.decision.value), fres.intent, outcome(r.question.expected, fres),
+                                bool(fres.candidates) and fres.candidates[0].intent == r.question.expected, 0.0))
             if result is None:  # nothing recognised: the dialog re-prompts
                 decision, intent, got, top1 = "no_text", None, ("right" if q.expected == "OOS" else "abstained"), False
             else:
@@ -184,6 +201,8 @@ def main() -> int:
     p.add_argument("--model-en", default="")
     p.add_argument("--n-best", type=int, default=0, help="asr.n_best: beam readings the matcher chooses from")
     p.add_argument("--calls", type=int, default=0, help="also route N French renderings through real calls")
+    p.add_argument("--voice-floors", default="",
+                   help="comma list of nlu.voice_confirm_floor values to score on the same recognitions")
     p.add_argument("--out", type=Path, default=RESULTS / "spoken_eval.json")
     args = p.parse_args()
     settings = settings_for(args)
@@ -191,9 +210,19 @@ def main() -> int:
     t0 = time.perf_counter()
     audio = render_all(items)
     print(f"rendered {len(items)} utterances in {time.perf_counter() - t0:.0f} s")
-    rows = asyncio.run(recognise(items, audio, settings, args.prompt))
+    sweep: dict[float, list[Row]] = {float(f): [] for f in args.voice_floors.split(",") if f.strip()}
+    rows = asyncio.run(recognise(items, audio, settings, args.prompt, sweep))
     out = report(rows, args, settings)
     print_report(out)
+    if sweep:
+        out["voice_floors"] = {}
+        print("\nconfirmation floor sweep (same recognitions): routed / confirmed / wrong / OOS abstained")
+        for floor, floor_rows in sweep.items():
+            for lang in sorted({r.lang for r in floor_rows}):
+                t = table([r for r in floor_rows if r.lang == lang])["all"]
+                out["voice_floors"].setdefault(lang, {})[f"{floor:.2f}"] = t
+                print(f"  {lang} floor {floor:.2f}: routed {t['routed']:.1%}  confirmed {t['confirmed']:.1%}  "
+                      f"wrong {t['wrong']:.1%}  OOS abstained {t['oos_abstain']:.1%}")
     if args.calls:
         from spoken_calls import run_calls  # bench/ is on sys.path as the script's directory
 

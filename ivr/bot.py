@@ -62,8 +62,11 @@ class Engines:
         self.prompts = {lang: recognition_prompt(kb, lang, entries) for lang in ("fr", "en")}
 
     def match(self, text: str, lang: str) -> MatchResult:
-        """Match with whatever knowledge base is live now (a publish swaps it between two turns)."""
-        result: MatchResult = self.matcher.match(text, lang)
+        """Match a caller's words with whatever knowledge base is live now (a publish swaps it between turns).
+
+        The phone can ask back, so its confirmation band reaches down to ``nlu.voice_confirm_floor``.
+        """
+        result: MatchResult = self.matcher.match(text, lang, confirm_floor=self.settings.nlu.voice_confirm_floor)
         return result
 
     def new_dialog(self, lang: str) -> Any:

@@ -206,6 +206,12 @@ class NluSettings:
     """Matching callers' words against the knowledge base."""
 
     calibration_file: Path = PROJECT_ROOT / "knowledge" / "calibration.toml"
+    voice_confirm_floor: float = 0.35
+    """On the phone, ask "c'est bien ça ?" from this best score up (when below the calibrated confirm band): a
+    wrong guess costs the caller one "non", never a wrong answer; 1.0 keeps the calibrated band. Chosen on the
+    spoken set's tune split (French, 190 renderings, ``bench/spoken_eval.py --voice-floors``): routed right
+    32.3 % (1.0) -> 42.9 (0.55) -> 50.9 (0.50) -> 59.0 (0.45) -> 65.2 (0.40) -> 72.7 % (0.35), wrong answers
+    0.6 % and out-of-scope abstention 96 % at every floor (the out-of-scope examples still win)."""
 
 
 @dataclass(frozen=True, slots=True)

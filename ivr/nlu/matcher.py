@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,8 +27,11 @@ EMERGENCY_INTENT = "emergency"
 class Matcher(Protocol):
     """Turns a caller's words into a decision."""
 
-    def match(self, text: str, lang: str) -> MatchResult:
-        """The verdict on ``text`` spoken in ``lang`` (``"fr"`` or ``"en"``)."""
+    def match(self, text: str, lang: str, *, confirm_floor: float | None = None) -> MatchResult:
+        """The verdict on ``text`` spoken in ``lang`` (``"fr"`` or ``"en"``).
+
+        ``confirm_floor`` lowers the confirmation band for a channel that can ask back (the phone).
+        """
         ...
 
 
@@ -117,9 +121,11 @@ class HybridMatcher:
         """The raw per-intent signals (for calibration and debugging)."""
         return self.index.score(text, self.encoder.encode([text])[0], self.calibration.weights, lang)
 
-    def match(self, text: str, lang: str) -> MatchResult:
-        """The verdict on ``text`` spoken in ``lang``."""
+    def match(self, text: str, lang: str, *, confirm_floor: float | None = None) -> MatchResult:
+        """The verdict on ``text`` spoken in ``lang`` (a lower ``confirm_floor`` widens the confirm band)."""
         th = self.calibration.for_lang(lang)
+        if confirm_floor is not None and confirm_floor < th.confirm:
+            th = dataclasses.replace(th, confirm=confirm_floor)
         if not text.strip():
             return MatchResult(Decision.ABSTAIN, None, 0.0, lang, ())
         alarm = detect_emergency(text) is not None
