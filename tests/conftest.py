@@ -139,6 +139,9 @@ def test_settings(test_home: Path) -> Settings:
             # every real call comes from the same test number: only the returning-caller test recalls callers
             "dialog": {"callback_poll_s": 1.0, "callback_retry_s": 5.0, "recall_callers": False},
             "sms": {"gateway": "kannel", "url": f"http://127.0.0.1:{free_port()}/cgi-bin/sendsms"},
+            # ...and that one number may ask for many callbacks and SMS in a session (the caps have their own tests)
+            "security": {"callbacks_per_number_day": 1000, "pending_callbacks_per_number": 1000,
+                         "sms_per_number_day": 1000},
         },
     )
 

@@ -17,6 +17,7 @@ from conftest import OPEN_TIME, running_bot
 
 from ivr.call import events as ce
 from ivr.config import Settings
+from ivr.dialog.records import Answered
 from ivr.store import CallRepository
 from ivr.testing.pgtemp import TempCluster, create_database, temp_cluster, unavailable_reason
 
@@ -121,5 +122,9 @@ async def test_a_hang_up_while_the_bot_recognises_ends_the_call_cleanly(
     result = await call
     assert result.established
     end = await _end_of_call(bot, timeout=20)
-    assert isinstance(end.body, ce.Hangup) and end.body.outcome == "abandoned"
+    assert isinstance(end.body, ce.Hangup)
+    # on a fast machine the text is ready at the end of speech and the answer may start before the hang-up
+    # lands: then the call counts as resolved (the answer was given); otherwise it was abandoned
+    answered = [e for e in bot.hub.history if e.call_id == end.call_id and isinstance(e.body, Answered)]
+    assert end.body.outcome == ("resolved" if answered else "abandoned"), (end.body.outcome, answered)
     assert not bot.router.sessions

@@ -96,15 +96,32 @@ async def test_overflow_offers_a_callback_on_key_1(
         assert not [e for e in bot.hub.history if e.kind == "say"]  # the bot itself never spoke
 
 
+class SlowStt:
+    """The real recogniser, answering ``delay_s`` late (everything else delegated)."""
+
+    def __init__(self, stt: Any, delay_s: float) -> None:
+        self._stt, self._delay_s = stt, delay_s
+
+    async def transcribe(self, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(self._delay_s)
+        return await self._stt.transcribe(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stt, name)
+
+
 async def test_recognition_past_its_deadline_is_never_silence(
     asterisk: Any, engines: Any, test_settings: Settings, tmp_path: Path
 ) -> None:
-    # a deadline no recogniser meets: each turn is late; the caller hears a re-prompt, then goes to a person
-    settings = replace(test_settings, asr=replace(test_settings.asr, deadline_s=0.001))
+    # a recogniser slower than the deadline: each turn is late; the caller hears a re-prompt, then goes to a
+    # person. (A tiny deadline alone is not enough: on a quiet machine the recognition started at the pause is
+    # done before the end of speech is even declared, and rightly not late.)
+    settings = replace(test_settings, asr=replace(test_settings.asr, deadline_s=0.5))
     q = await synth_wav(engines, "Je voudrais refaire mon passeport.", "fr", tmp_path / "q.wav")
-    async with running_bot(settings, engines, OPEN_TIME) as bot:
+    slow = replace(engines, stt=SlowStt(engines.stt, delay_s=3.0))
+    async with running_bot(settings, slow, OPEN_TIME) as bot:
         call = asyncio.ensure_future(place_call(settings, tmp_path / "late", segments=[(2.0, q), (13.0, q)],
-                                                seconds=22))
+                                                seconds=40))  # room for the transfer prompt after the 2nd late turn
         first = await wait_for_event(bot.hub, "asr_late", timeout=40)
         reprompt = await wait_for_event(bot.hub, "say", timeout=20, key="asr_late")
         assert reprompt.seq > first.seq

@@ -68,7 +68,7 @@ async def test_two_schedulers_dial_each_callback_exactly_once(db: Database, seco
     a = _scheduler(db, clock, CountingDialer(dialled, by_node, "node-a", hold), barrier)
     b = _scheduler(second, clock, CountingDialer(dialled, by_node, "node-b", hold), barrier)
     services = [f"service{i}" for i in range(12)]  # one dial per service at a time: 12 services, 12 dials at once
-    ids = [(await a.schedule(None, "0612345678", s, "fr", "rappel")).id for s in services]
+    ids = [(await a.schedule(None, f"06123456{i:02d}", s, "fr", "rappel")).id for i, s in enumerate(services)]
     # both nodes race for the same due rows, several passes each, while the dials are in progress
     passes = [asyncio.ensure_future(sched._start_due()) for _ in range(3) for sched in (a, b)]
     started = [t for batch in await asyncio.gather(*passes) for t in batch]
