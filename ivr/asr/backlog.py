@@ -22,6 +22,8 @@ class RecognitionLoad:
     """Utterances queued or being decoded."""
     per_utterance_s: float
     """Measured seconds of recogniser time per utterance (a batch's wall time over its size)."""
+    measured: bool = True
+    """False while ``per_utterance_s`` is still the initial guess (no batch decoded yet)."""
 
     @property
     def wait_s(self) -> float:
@@ -61,11 +63,15 @@ class CostMeter:
     def snapshot(self) -> RecognitionLoad:
         """The backlog now."""
         with self._lock:
-            return RecognitionLoad(self._pending, self._cost)
+            return RecognitionLoad(self._pending, self._cost, self.measured > 0)
 
 
 def combined(loads: list[RecognitionLoad], default_s: float) -> RecognitionLoad:
     """Several workers on the same CPU (one per language): pending adds up, the dearest cost counts."""
-    if not loads:
-        return RecognitionLoad(0, default_s)
-    return RecognitionLoad(sum(x.pending for x in loads), max(x.per_utterance_s for x in loads))
+    # a worker that never decoded (English, on a French morning) has only the initial guess: its cost must
+    # not stand for the machine's (capacity bench: the 0.9 s guess of an idle English worker over a measured
+    # 0.3 s French one let 2 of 8 calls in, the bot at 10 % CPU)
+    known = [x for x in loads if x.measured or x.pending]
+    if not known:
+        return RecognitionLoad(sum(x.pending for x in loads), default_s, False)
+    return RecognitionLoad(sum(x.pending for x in loads), max(x.per_utterance_s for x in known))

@@ -54,7 +54,7 @@ def test_a_burst_of_calls_is_admitted_only_while_their_first_words_can_be_heard_
 
 def test_cost_meter_counts_pending_and_averages_batches() -> None:
     meter = CostMeter(initial_s=0.9)
-    assert meter.snapshot() == RecognitionLoad(0, 0.9)  # before any measurement: the initial guess
+    assert meter.snapshot() == RecognitionLoad(0, 0.9, measured=False)  # before any measurement: the initial guess
     for _ in range(3):
         meter.added()
     meter.finished()
@@ -72,4 +72,7 @@ def test_cost_meter_counts_pending_and_averages_batches() -> None:
 def test_wait_and_combined_loads() -> None:
     assert RecognitionLoad(3, 0.5).wait_s == pytest.approx(2.0)
     assert combined([RecognitionLoad(2, 0.4), RecognitionLoad(1, 0.2)], 0.9) == RecognitionLoad(3, 0.4)
-    assert combined([], 0.9) == RecognitionLoad(0, 0.9)
+    assert combined([], 0.9) == RecognitionLoad(0, 0.9, measured=False)
+    # an idle worker that never decoded keeps its initial guess out of the machine's cost
+    assert combined([RecognitionLoad(1, 0.3), RecognitionLoad(0, 0.9, measured=False)], 0.9) == RecognitionLoad(1, 0.3)
+    assert combined([RecognitionLoad(0, 0.9, measured=False)] * 2, 0.9) == RecognitionLoad(0, 0.9, measured=False)
