@@ -17,10 +17,15 @@ from pathlib import Path
 from ivr.errors import StoreError
 
 
+def find_pg_binary(name: str) -> str | None:
+    """``initdb``, ``pg_ctl``… from PATH or Debian's versioned directory (the newest version), or ``None``."""
+    return shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)),
+                                      None)
+
+
 def pg_binary(name: str) -> str:
-    """``initdb``, ``pg_ctl``… from PATH or Debian's versioned directory."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)),
-                                       None)
+    """Like :func:`find_pg_binary`, but a missing binary is a clear error."""
+    found = find_pg_binary(name)
     if not found:
         raise StoreError(f"PostgreSQL's {name} not found: apt-get install postgresql", retryable=False)
     return found

@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ivr.cluster.postgres import find_pg_binary
 from ivr.errors import StoreError
-
-
-def _find_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
-    return candidates[0] if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from ivr.probe.sipua import free_port
 
 
 def unavailable_reason() -> str | None:
     """Why a temporary cluster cannot be started here (``None`` if it can)."""
-    if not (_find_bin("initdb") and _find_bin("pg_ctl")):
+    if not (find_pg_binary("initdb") and find_pg_binary("pg_ctl")):
         return "PostgreSQL server binaries not found (apt-get install postgresql, or set IVR_TEST_PG_URL)"
     if os.geteuid() == 0:
         try:
@@ -49,7 +35,7 @@ class TempCluster:
         reason = unavailable_reason()
         if reason:
             raise StoreError(reason, retryable=False)
-        initdb, pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
+        initdb, pg_ctl = find_pg_binary("initdb"), find_pg_binary("pg_ctl")
         assert initdb and pg_ctl
         self._pg_ctl = pg_ctl
         self.root = Path(tempfile.mkdtemp(prefix="ivr-pg-"))
@@ -59,7 +45,7 @@ class TempCluster:
             pw = pwd.getpwnam("postgres")
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
             self._prefix = ["runuser", "-u", "postgres", "--"]
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql+asyncpg://ivr@127.0.0.1:{self.port}/postgres"
         """An admin URL (trust authentication on loopback)."""
         try:
