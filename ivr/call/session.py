@@ -15,6 +15,7 @@ from ivr.call import events as ce
 from ivr.call.deadline import Late, within
 from ivr.call.events import CallEvents
 from ivr.call.inbox import Inbox
+from ivr.call.refusal import is_withheld, refusal_of
 from ivr.call.services import BotServices
 from ivr.call.state import CallState, CallStateMachine
 from ivr.dialog import actions as act
@@ -315,10 +316,21 @@ class CallSession:
             task.add_done_callback(_BACKGROUND.discard)
 
     async def _schedule_callback(self, cb: act.ScheduleCallback) -> list[act.Action]:
-        if self.services.actions is not None:
-            await self.services.actions.schedule_callback(
-                self.call_id, self.caller_number, cb.service, self.lang, cb.summary.to_text(200), cb.not_before
-            )
+        try:
+            if is_withheld(self.caller_number):
+                refused: list[act.Action] = self.dialog.handle(dev.CallbackRefused("withheld"))
+                return refused
+            if self.services.actions is not None:
+                await self.services.actions.schedule_callback(
+                    self.call_id, self.caller_number, cb.service, self.lang, cb.summary.to_text(200), cb.not_before
+                )
+        except IvrError as exc:  # premium or foreign number, caps, store down: said to the caller, not a crash
+            log.info("callback refused: %s", exc.code)
+            reason = refusal_of(exc)
+            if reason == "failed":
+                await self.events.emit(ce.CallError(exc.code, "callback"))
+            declined: list[act.Action] = self.dialog.handle(dev.CallbackRefused(reason))
+            return declined
         await self.events.emit(ce.CallbackScheduled(cb.service, cb.not_before))
         booked: list[act.Action] = self.dialog.handle(dev.CallbackScheduled(cb.not_before))
         return booked

@@ -71,6 +71,8 @@ class DialogCore:
         self._service = settings.reception_service
         self._answered: str | None = None
         self._emergency_key = "emergency_112"
+        self._unstaffed: set[str] = set()
+        """Services whose queue had no agent (or could not be reached) on this call: not offered again."""
 
     # ----------------------------------------------------------------- plumbing
     def _emit(self, action: Action) -> None:
@@ -200,10 +202,32 @@ class DialogCore:
             self._say("callback_confirmed", service=self._service, when=when)
         self._goodbye(name, Outcome.CALLBACK)
 
+    def _on_callback_refused(self, reason: str, name: str) -> None:
+        """No callback for this caller (premium or foreign number, caps, withheld ID): say why, then a way on.
+
+        Reception's queue when it is open and had agents on this call; otherwise when to call again (the next
+        opening, or the opening hours when reception is open but unstaffed), then goodbye. Never silence, and
+        never the error path: a refusal is a decision, not a fault.
+        """
+        reception = self._settings.reception_service
+        staffed = self._hours.is_open(reception, self._now) and reception not in self._unstaffed
+        self._emit(rec.CallbackDeclined(reason, "reception" if staffed else "call_again"))
+        self._say(f"callback_refused_{reason}")
+        if staffed:
+            self._route(reception, name)
+            return
+        reopens = self._hours.next_opening(reception, self._now)
+        if reopens is not None and not self._hours.is_open(reception, self._now):
+            self._say("call_again_at", when=reopens)
+        else:
+            self._say("call_again_hours", hours=reception)
+        self._goodbye(name, Outcome.RESOLVED if self._answered else Outcome.ABANDONED)
+
     def _on_queue_exit(self, service: str, reason: str, name: str) -> None:
         self._emit(rec.QueueExit(service, reason))
         self._service = service
         if reason == "no_agents":
+            self._unstaffed.add(service)
             self._say("no_agents")
             self._listen(State.OFFERING_CALLBACK, name)
         else:
@@ -211,6 +235,7 @@ class DialogCore:
 
     def _on_transfer_failed(self, service: str, name: str) -> None:
         self._emit(rec.HandoffFailed(service))
+        self._unstaffed.add(service)
         if self.state is State.EMERGENCY:
             self._say(self._emergency_key)
             self._end(Outcome.EMERGENCY, name, hangup=True)

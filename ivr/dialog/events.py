@@ -9,6 +9,10 @@ from typing import Literal
 from ivr.nlu.types import MatchResult
 
 QueueExitReason = Literal["callback_key", "timeout", "no_agents"]
+CallbackRefusal = Literal["number", "quota", "withheld", "failed"]
+"""Why a callback asked on a live call was not booked: a number the city may not dial (premium-rate, shared
+cost, foreign: ``security.number_regions``), the per-number caps (``callbacks.per_number_day``, one pending at a
+time), a withheld caller ID, or the store failing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,13 @@ class CallbackScheduled:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackRefused:
+    """The callback asked by ``ScheduleCallback`` was not booked, for ``reason``: the caller must hear why."""
+
+    reason: CallbackRefusal
+
+
+@dataclass(frozen=True, slots=True)
 class SmsQueued:
     """The SMS asked by ``SendSms`` was handed to the gateway."""
 
@@ -92,6 +103,6 @@ class Now:
 
 Event = (
     Heard | NoInput | RecognitionLate | Dtmf | QueueExited | TransferCompleted | TransferFailed
-    | CallbackScheduled | SmsQueued
+    | CallbackScheduled | CallbackRefused | SmsQueued
     | SmsFailed | CallerHungUp | Now
 )

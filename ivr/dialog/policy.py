@@ -17,6 +17,7 @@ from ivr.dialog.actions import (
 )
 from ivr.dialog.core import DialogCore
 from ivr.dialog.events import (
+    CallbackRefused,
     CallbackScheduled,
     CallerHungUp,
     Dtmf,
@@ -105,6 +106,9 @@ class Dialog(DialogCore):
             case CallbackScheduled(when=when):
                 self._require({State.SCHEDULING_CALLBACK}, name)
                 self._on_callback_scheduled(when, name)
+            case CallbackRefused(reason=reason):
+                self._require({State.SCHEDULING_CALLBACK}, name)
+                self._on_callback_refused(reason, name)
             case SmsQueued() | SmsFailed():
                 self._require({State.SENDING_SMS}, name)
                 self._say("sms_sent" if isinstance(event, SmsQueued) else "sms_failed")

@@ -125,6 +125,31 @@ PROMPTS: dict[str, dict[str, str]] = {
         "fr": "C'est noté : le service {service} vous rappellera dès que possible, au numéro d'où vous appelez.",
         "en": "Done: {service} will call you back as soon as possible, on the number you are calling from.",
     },
+    # a callback the city may not make (issue 11): why, then reception's queue or when to call again
+    "callback_refused_number": {
+        "fr": "Désolé, je ne peux pas vous rappeler à ce numéro.",
+        "en": "Sorry, I cannot call you back on this number.",
+    },
+    "callback_refused_quota": {
+        "fr": "Désolé, je ne peux pas programmer un autre rappel vers ce numéro pour le moment.",
+        "en": "Sorry, I cannot book another callback to this number for now.",
+    },
+    "callback_refused_withheld": {
+        "fr": "Votre numéro est masqué : je ne peux pas vous rappeler.",
+        "en": "Your number is withheld, so I cannot call you back.",
+    },
+    "callback_refused_failed": {
+        "fr": "Désolé, je n'ai pas pu enregistrer votre demande de rappel.",
+        "en": "Sorry, I could not book your callback.",
+    },
+    "call_again_at": {
+        "fr": "Merci de nous rappeler quand la mairie sera ouverte, {when}.",
+        "en": "Please call us again when the city hall is open, {when}.",
+    },
+    "call_again_hours": {
+        "fr": "Merci de nous rappeler plus tard. La mairie est ouverte {hours}.",
+        "en": "Please call us again later. The city hall is open {hours}.",
+    },
     "sms_offer": {
         "fr": "Voulez-vous recevoir le lien par SMS ? " + _CALL_OR_KEY_FR,
         "en": "Would you like the link by text message? " + _CALL_OR_KEY_EN,

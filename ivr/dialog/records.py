@@ -202,10 +202,21 @@ class CallbackReviewed:
     kept: bool
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackDeclined:
+    """A callback could not be booked on this call (``reason``: see ``CallbackRefusal``); what came next."""
+
+    KIND: ClassVar[str] = "callback_refused"
+    reason: str
+    next_step: str
+    """``reception`` (put in its queue) or ``call_again`` (told when to call back, then goodbye)."""
+
+
 DialogRecord = (
     DialogStarted | StateChanged | OutcomeDecided | ServiceClosed | QueueExit | HandoffFailed | HandoffCompleted
     | EmergencyDetected | CallerLeft | DtmfPressed | Turn | LanguageChosen | DecisionMade | Answered
     | Clarifying | Confirmed | ConfirmingIntent | NoInputCounted | Returning | CallbackReviewed
+    | CallbackDeclined
 )
 """Everything the dialog records (the ``Record`` action)."""
 

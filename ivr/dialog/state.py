@@ -54,7 +54,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.NEW: frozenset({State.LISTENING, State.ENDED}),
     **{s: frozenset(_CONVERSING) for s in LISTENING_STATES},
     State.SENDING_SMS: frozenset({State.ANYTHING_ELSE, State.ENDED}),
-    State.SCHEDULING_CALLBACK: frozenset({State.ENDED}),
+    State.SCHEDULING_CALLBACK: frozenset({State.TRANSFERRING, State.ENDED}),  # refused: reception's queue
     State.TRANSFERRING: frozenset({State.SCHEDULING_CALLBACK, State.OFFERING_CALLBACK, State.ENDED}),
     State.EMERGENCY: frozenset({State.ENDED}),
     State.ENDED: frozenset(),
