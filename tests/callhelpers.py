@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +57,50 @@ async def place_call(
     hangup_at: float | None = None,
     hangup_on: asyncio.Event | None = None,
     number: str | None = None,
+    caller: str = "0612345678",
 ) -> CallResult:
-    """One call from the trunk side (127.0.0.2)."""
+    """One call from the trunk side (127.0.0.2), caller ID ``caller``."""
     call = ProbeCall(settings, workdir, segments=segments, seconds=seconds, dtmf=dtmf, hangup_at=hangup_at,
-                     hangup_on=hangup_on)
+                     hangup_on=hangup_on, caller=caller)
     return await call.run(number or settings.asterisk.did)
+
+
+@dataclass
+class LiveCall:
+    """A call in progress: the test presses keys on what it saw (``probe.press``), then ends it."""
+
+    probe: ProbeCall
+    task: asyncio.Task[CallResult]
+    hangup: asyncio.Event
+
+    async def press(self, digits: str) -> None:
+        """Press keys now (after waiting for the prompt or event they answer)."""
+        await self.probe.press(digits)
+
+    async def end(self) -> CallResult:
+        """Hang up (if the bot has not) and return what the phone got."""
+        self.hangup.set()
+        return await self.task
+
+
+@contextlib.asynccontextmanager
+async def live_call(
+    settings: Settings, workdir: Path, *, seconds: float = 60.0, caller: str = "0612345678",
+    segments: list[tuple[float, Path | bytes]] | None = None,
+) -> AsyncIterator[LiveCall]:
+    """A call from the trunk side driven by the test: keys pressed on events, never at fixed seconds.
+
+    ``seconds`` is only the ceiling; the call ends when the bot hangs up or the test calls ``end()``.
+    """
+    hangup = asyncio.Event()
+    probe = ProbeCall(settings, workdir, segments=segments, seconds=seconds, hangup_on=hangup, caller=caller)
+    call = LiveCall(probe, asyncio.create_task(probe.run(settings.asterisk.did)), hangup)
+    try:
+        yield call
+    finally:
+        hangup.set()
+        with contextlib.suppress(Exception):
+            await call.task
 
 
 async def until(predicate: Callable[[], bool], timeout: float, what: str, step: float = 0.05) -> None:

@@ -112,6 +112,7 @@ class ProbeCall:
         hangup_at: float | None = None,
         hangup_on: asyncio.Event | None = None,
         sip_host: str = "127.0.0.2",
+        caller: str = "0612345678",
     ) -> None:
         self.settings = settings
         self.workdir = workdir
@@ -121,6 +122,9 @@ class ProbeCall:
         self.hangup_on = hangup_on
         """Hang up as soon as this is set (tests waiting on what happened, not on a fixed duration)."""
         self.sip_host = sip_host
+        self.caller = caller
+        """The caller ID the carrier presents (a French mobile by default; ``+33899…`` is a premium-rate line)."""
+        self._established = asyncio.Event()
         segs = list(segments or [])
         if wav is not None:
             segs.append((delay, wav))
@@ -132,7 +136,7 @@ class ProbeCall:
 
     async def run(self, number: str) -> CallResult:
         """Dial, follow the script, hang up, collect the recording."""
-        ua = BaresipUA(UaConfig(self.workdir / "ua", sip_host=self.sip_host, source_wav=self.source))
+        ua = BaresipUA(UaConfig(self.workdir / "ua", sip_host=self.sip_host, source_wav=self.source, user=self.caller))
         self.ua = ua
         await ua.start()
         a = self.settings.asterisk
@@ -142,6 +146,7 @@ class ProbeCall:
             ev = await ua.wait_event("CALL_ESTABLISHED", "CALL_CLOSED", timeout=15)
             if ev.type == "CALL_ESTABLISHED":
                 established_at = ev.at
+                self._established.set()
                 await self._script(ua, ev.at)
         finally:
             await ua.stop()
@@ -150,6 +155,36 @@ class ProbeCall:
         if heard is not None:
             result.heard_seconds, result.heard_voiced_seconds = voiced_seconds(heard)
         return result
+
+    async def press(self, digits: str, timeout: float = 20.0) -> None:
+        """Press keys now, once the call is up.
+
+        A test presses on what it saw happen (a prompt started, an event of the bot), never at a fixed second
+        that a loaded machine may reach before or after the prompt.
+        """
+        await asyncio.wait_for(self._established.wait(), timeout)
+        if self.ua is None or any(e.type == "CALL_CLOSED" for e in self.ua.events):
+            raise TelephonyError("the call is over: no key to press", retryable=False)
+        await self.ua.send_dtmf(digits)
+
+    async def wait_heard(self, voiced_s: float, *, then_silence_s: float = 0.0, timeout: float = 30.0) -> float:
+        """Wait until the phone heard ``voiced_s`` of voice, then (if asked) ``then_silence_s`` of no new voice.
+
+        The black-box way to press after a prompt (``ivr call``, a bot in another process): what the caller's
+        phone received, not the clock. Returns the voiced seconds heard; ``TelephonyError`` on ``timeout``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last, quiet_since = -1.0, loop.time()
+        while loop.time() < deadline:
+            heard = self.heard_so_far()
+            if heard != last:
+                last, quiet_since = heard, loop.time()
+            if heard >= voiced_s and loop.time() - quiet_since >= then_silence_s:
+                return heard
+            await asyncio.sleep(0.1)
+        raise TelephonyError(f"heard {last:.1f} s of voice, not {voiced_s} s then {then_silence_s} s of silence, "
+                             f"within {timeout} s", retryable=False)
 
     def heard_so_far(self, tone: float | None = None) -> float:
         """Voiced seconds (or seconds of a ``tone`` in Hz) the phone has heard up to now (the recording grows)."""
