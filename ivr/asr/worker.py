@@ -85,7 +85,8 @@ class WhisperWorker:
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.batches: list[int] = []
-        """Sizes of the batches decoded so far (for benchmarks)."""
+        """Sizes of the batches taken so far (for benchmarks); a batch is counted before its callers wake, so
+        whoever holds a result also sees the batch that produced it."""
         self.meter = CostMeter(options.initial_cost_s)
 
     def load_now(self) -> RecognitionLoad:
@@ -162,6 +163,7 @@ class WhisperWorker:
                 self.meter.observe(time.perf_counter() - started, len(live))
 
     def _run_batch(self, jobs: list[_Job]) -> None:
+        self.batches.append(len(jobs))
         try:
             self.load()
             groups: dict[str | None, list[_Job]] = {}
@@ -171,7 +173,6 @@ class WhisperWorker:
                 texts = self.decode([j.audio for j in group], prompt)
                 for job, text in zip(group, texts, strict=True):
                     job.future.set_result(text)
-            self.batches.append(len(jobs))
         except Exception as exc:  # every waiting caller gets the failure, the worker survives
             err = exc if isinstance(exc, ModelError | AsrError) else AsrError(f"whisper failed: {exc}")
             for job in jobs:

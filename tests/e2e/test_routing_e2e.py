@@ -109,7 +109,9 @@ async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_set
         # the agent is rung first (and hears the summary), then the citizen's phone rings
         await agent.wait_event("CALL_ESTABLISHED", "CALL_RTPESTAB", "CALL_REMOTE_SDP", timeout=30)
         await citizen.wait_event("CALL_ESTABLISHED", "CALL_RTPESTAB", "CALL_REMOTE_SDP", timeout=40)
-        await asyncio.sleep(2.0)
+        # the dialer bridges the two legs after the citizen answers: hang up once they talk, not after a fixed
+        # 2 s (on a loaded machine the agent hung up before the bridge and the callback counted as failed)
+        await _two_legs_bridged(bot)
         await agent.hangup()  # the conversation ends
         for _ in range(100):
             done = await bot.scheduler.find(("done",))
@@ -120,6 +122,15 @@ async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_set
         assert done[0].outcome == "completed"
     heard, _ = citizen.recordings()
     assert heard is not None  # the citizen's phone carried the call with the agent
+
+
+async def _two_legs_bridged(bot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Asterisk holds a bridge joining two channels (the agent and the citizen)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(len(b.get("channels", [])) >= 2 for b in await bot.ari.list_bridges()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the agent and the citizen were not bridged within {timeout} s")
+        await asyncio.sleep(0.1)
 
 
 @pytest.mark.parametrize(
