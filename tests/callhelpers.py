@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,33 @@ async def live_call(
         hangup.set()
         with contextlib.suppress(Exception):
             await call.task
+
+
+async def channels_at(
+    ari: Any, *, app: str | None = None, context: str | None = None, want: int = 1, timeout: float = 40.0,
+    ignore: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Channels running dialplan application ``app`` (``Queue``) and/or in ``context``, polled until ``want`` are.
+
+    A key press means something only where the call is (in a queue, at a menu): tests press once the call is
+    there, never at a fixed second that a loaded machine reaches before or after. ``ignore``: ids of channels
+    that were there before (an earlier call still leaving).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        found = []
+        for c in await ari.list_channels():
+            where = c.get("dialplan") or {}
+            if c.get("id") in ignore:
+                continue
+            if (app is None or where.get("app_name") == app) and (context is None or where.get("context") == context):
+                found.append(c)
+        if len(found) >= want:
+            return found
+        if loop.time() > deadline:
+            raise AssertionError(f"{len(found)} channel(s) in {app or context}, expected {want} within {timeout} s")
+        await asyncio.sleep(0.2)
 
 
 async def until(predicate: Callable[[], bool], timeout: float, what: str, step: float = 0.05) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from callhelpers import place_call, synth_wav, wait_for_event
+from callhelpers import channels_at, live_call, place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, agent_phone
 from sqlalchemy import update
 
@@ -73,11 +73,13 @@ async def test_stats_after_real_calls(bot, engines, test_settings: Settings, tmp
     gave_up = await wait_for_event(bot.hub, QueueAbandoned, timeout=20, service="accueil")
     assert gave_up.body.wait_s >= 1
 
-    # 4. no agent: key 1 while waiting asks for a callback
-    # (late enough that the bot has finished "je vous mets en relation" on a loaded machine, and the queue's
-    # 25 s timeout has not yet sent the caller back)
-    await place_call(test_settings, tmp_path / "callback", segments=[(2.0, person)], seconds=30, dtmf=[(22.0, "1")])
-    await wait_for_event(bot.hub, CallbackScheduled, timeout=20, service="accueil")
+    # 4. no agent: key 1 while waiting in the queue asks for a callback (pressed once the caller is in the
+    # queue: at a fixed second a loaded machine may still be saying "je vous mets en relation")
+    earlier = {c["id"] for c in await bot.ari.list_channels()}
+    async with live_call(test_settings, tmp_path / "callback", segments=[(2.0, person)]) as call:
+        await channels_at(bot.ari, app="Queue", timeout=60, ignore=earlier)
+        await call.press("1")
+        await wait_for_event(bot.hub, CallbackScheduled, timeout=20, service="accueil")
 
     await bot.store_writer.flush()  # events are stored by the writer task, a moment after they happen
     after = await stats(test_settings)

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from callhelpers import place_call, synth_wav, wait_for_event
+from callhelpers import channels_at, live_call, place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, agent_phone, phone, running_bot, write_tone
 
 from ivr.call import events as ev
@@ -39,9 +39,12 @@ async def test_spoken_question_is_answered_after_barge_in(bot, engines, test_set
 async def test_sms_with_the_link_reaches_kannel(asterisk, engines, kannel, kannel_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Je voudrais faire un passeport.", "fr", tmp_path / "q.wav")
     async with running_bot(kannel_settings, engines, OPEN_TIME) as bot:
-        # the caller interrupts the answer and accepts the SMS offer with the keypad (1 = yes)
-        await place_call(kannel_settings, tmp_path, segments=[(2.0, q)], dtmf=[(11.0, "1")], seconds=18)
-        await wait_for_event(bot.hub, ev.SmsQueued, timeout=10)
+        # the caller accepts the SMS offer with the keypad (1 = yes) as soon as the offer starts (pressed at a
+        # fixed second, a loaded machine could still be recognising the question or already past the offer)
+        async with live_call(kannel_settings, tmp_path, segments=[(2.0, q)]) as call:
+            await wait_for_event(bot.hub, ev.Said, timeout=40, key="sms_offer")
+            await call.press("1")
+            await wait_for_event(bot.hub, ev.SmsQueued, timeout=20)
         for _ in range(100):
             got = kannel.received()
             if got:
@@ -88,10 +91,13 @@ async def test_asking_for_a_person_rings_an_agent_with_the_summary(bot, engines,
 
 async def test_no_agent_press_1_callback_is_dialled_later(bot, engines, test_settings, tmp_path: Path) -> None:
     q = await synth_wav(engines, "Je voudrais parler à un conseiller.", "fr", tmp_path / "q.wav")
-    # key 1 once in the queue: past the transfer prompt even on a loaded machine (it took > 13 s there),
-    # well before the queue's 25 s timeout
-    await place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=30, dtmf=[(22.0, "1")])
-    cb_event = await wait_for_event(bot.hub, ev.CallbackScheduled, timeout=10)
+    # key 1 once the caller waits in the queue (the transfer prompt took > 13 s on a loaded machine: a fixed
+    # second lands before the queue or after its 25 s timeout)
+    earlier = {c["id"] for c in await bot.ari.list_channels()}
+    async with live_call(test_settings, tmp_path / "caller", segments=[(2.0, q)]) as call:
+        await channels_at(bot.ari, app="Queue", timeout=60, ignore=earlier)
+        await call.press("1")
+        cb_event = await wait_for_event(bot.hub, ev.CallbackScheduled, timeout=20)
     assert cb_event.body.service == "accueil"
     pending = await bot.scheduler.find(("pending",))
     assert len(pending) == 1 and pending[0].number.endswith("612345678")
