@@ -349,6 +349,9 @@ class ClusterSettings:
     pg_dir: str = ""
     """Where that PostgreSQL keeps its data (default ``<home>/cluster/pg``); as root the server runs as the
     ``postgres`` user, which must be able to reach it."""
+    record_queue_outcomes: bool = False
+    """This process (the web front, whose AMI is the queue node's) stores the queue node's waits, answers and
+    abandons as events of the handed-over calls; exactly one process per cluster (``ivr up`` sets it)."""
 
     @property
     def node_name(self) -> str:

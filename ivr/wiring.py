@@ -14,6 +14,7 @@ from ivr.actions.sms.factory import make_gateway
 from ivr.actions.sms.outbox import SmsOutbox
 from ivr.actions.stored import StoredActions
 from ivr.call.queue_events import QueueRecorder
+from ivr.cluster.callback_agents import QueueNodeAgents, queue_node_ami
 from ivr.cluster.kbsync import KbSync
 from ivr.store.callers import CallerKeys, CallerMemory, CallerMemoryRepository
 from ivr.store.calls import CallRepository
@@ -52,7 +53,7 @@ async def attach_side_services(bot: Bot) -> StoredActions:
     outbox = (SmsOutbox(db.sessions, gateway, clock, region=settings.sms.region, regions=sec.number_regions,
                         per_number_day=sec.sms_per_number_day)
               if gateway is not None else None)
-    dialer = AriCallbackDialer(settings, bot.ari, None, bot.engines.tts)
+    dialer = AriCallbackDialer(settings, bot.ari, None, bot.engines.tts, agents=_queue_node_agents(bot))
     bot.dialer = dialer
     scheduler = CallbackScheduler(
         db.sessions, clock,
@@ -83,6 +84,16 @@ async def attach_side_services(bot: Bot) -> StoredActions:
     recorder = QueueRecorder(bot.ami, CallRepository(db.sessions).call_of_channel, bot.hub.publish, clock)
     bot.tasks.append(asyncio.create_task(recorder.run(), name="queue-recorder"))
     return StoredActions(outbox, scheduler)
+
+
+def _queue_node_agents(bot: Bot) -> QueueNodeAgents | None:
+    """A cluster's media node rings the queue node's agents for callbacks (asked over the queue node's AMI)."""
+    if bot.settings.asterisk.role != "media":
+        return None
+    ami = queue_node_ami(bot.settings)
+    ami.start()  # keeps trying: the queue node may come up (or back) after this node
+    bot.closers.append(ami.close)
+    return QueueNodeAgents(ami)
 
 
 async def connect_ami(bot: Bot) -> AmiClient:

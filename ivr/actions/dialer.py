@@ -11,6 +11,7 @@ from typing import Any
 
 from ivr.actions.callbacks import CallbackOutcome
 from ivr.audio.frame import BYTES_PER_SECOND
+from ivr.cluster.callback_agents import QueueNodeAgents
 from ivr.config import Settings
 from ivr.errors import AriError
 from ivr.store.records import CallbackRecord
@@ -37,12 +38,15 @@ def trunk_number(e164: str) -> str:
 class AriCallbackDialer:
     """Implements ``CallbackDialer`` on the live Asterisk."""
 
-    def __init__(self, settings: Settings, ari: AriClient, router: Any, tts: Any, *, ring_s: int = 25) -> None:
+    def __init__(self, settings: Settings, ari: AriClient, router: Any, tts: Any, *, ring_s: int = 25,
+                 agents: QueueNodeAgents | None = None) -> None:
         self.settings = settings
         self.ari = ari
         self.router = router
         self.tts = tts
         self.ring_s = ring_s
+        self.agents = agents
+        """A cluster's media node: the agents are the queue node's (``ivr/cluster/callback_agents.py``)."""
         self.transient_dir = settings.paths.home / "transient-voice"
         """Callback intros (personal data) live here only while they play; leftovers of a crash go now."""
         if self.transient_dir.is_dir():
@@ -51,6 +55,8 @@ class AriCallbackDialer:
 
     async def free_agent(self, service: str) -> str | None:
         """An agent of ``service`` whose phone is registered and not in a call."""
+        if self.agents is not None:
+            return await self.agents.free_agent(service)
         # the members of the service's queue, exactly as rendered into queues.conf
         for agent in queue_members(self.settings, [service])[service]:
             with contextlib.suppress(AriError):
@@ -101,7 +107,8 @@ class AriCallbackDialer:
         if agent is None:
             return CallbackOutcome.AGENT_UNAVAILABLE
         did = self.settings.asterisk.did
-        agent_leg = await self._leg(f"PJSIP/{agent}", "agent", cb, f'"Rappel {cb.service}" <{did}>')
+        endpoint = self.agents.endpoint(agent) if self.agents is not None else f"PJSIP/{agent}"
+        agent_leg = await self._leg(endpoint, "agent", cb, f'"Rappel {cb.service}" <{did}>')
         if agent_leg is None:
             return CallbackOutcome.AGENT_UNAVAILABLE
         agent_id, agent_events = agent_leg

@@ -27,6 +27,8 @@ class QueueRecord:
 
     unique_id: str
     body: QueueAbandoned | AgentAnswered
+    ivr_call_id: str = ""
+    """The call id the caller's channel inherited (``IVR_CALL_ID``): the key on a cluster's queue node."""
 
     @property
     def kind(self) -> str:
@@ -37,35 +39,53 @@ class QueueRecord:
 def queue_record(event: QueueEvent) -> QueueRecord | None:
     """The call event a queue event means (``None`` for those the figures do not need)."""
     if isinstance(event, QueueCallerAbandon):
-        return QueueRecord(event.unique_id, QueueAbandoned(event.queue, event.hold_time))
+        return QueueRecord(event.unique_id, QueueAbandoned(event.queue, event.hold_time), event.ivr_call_id)
     if isinstance(event, AgentConnect):
-        return QueueRecord(event.unique_id, AgentAnswered(event.queue, event.hold_time, event.member_name))
+        return QueueRecord(event.unique_id, AgentAnswered(event.queue, event.hold_time, event.member_name),
+                           event.ivr_call_id)
     return None
 
 
+def by_channel(rec: QueueRecord) -> str:
+    """One box: the caller's channel is the one the call was stored with."""
+    return rec.unique_id
+
+
+def by_call_variable(rec: QueueRecord) -> str:
+    """A cluster's queue node: its channel is new, the call id came in ``X-IVR-Call-Id`` (``IVR_CALL_ID``)."""
+    return rec.ivr_call_id
+
+
 class QueueRecorder:
-    """Subscribe to AMI; publish each queue outcome as an event of the call it belongs to."""
+    """Subscribe to AMI; publish each queue outcome as an event of the call it belongs to.
+
+    ``key`` picks what names the call in the event (:func:`by_channel` or :func:`by_call_variable`) and
+    ``call_of`` turns it into a stored call's id (``None``: not a call of ours).
+    """
 
     def __init__(
         self,
         ami: AmiClient,
-        call_of_channel: Callable[[str], Awaitable[str | None]],
+        call_of: Callable[[str], Awaitable[str | None]],
         publish: Callable[[CallEvent], Awaitable[None]],
         clock: Clock,
+        *,
+        key: Callable[[QueueRecord], str] = by_channel,
     ) -> None:
         self._ami = ami
-        self._call_of_channel = call_of_channel
+        self._call_of = call_of
         self._publish = publish
         self._clock = clock
+        self._key = key
 
     async def handle(self, event: QueueEvent) -> CallEvent | None:
         """Record one AMI queue event; returns what was published."""
         rec = queue_record(event)
-        if rec is None or not rec.unique_id:
+        if rec is None or not self._key(rec):
             return None
-        call_id = await self._call_of_channel(rec.unique_id)
+        call_id = await self._call_of(self._key(rec))
         if call_id is None:
-            log.debug("queue event %s for unknown channel %s", rec.kind, rec.unique_id)
+            log.debug("queue event %s for unknown call %s", rec.kind, self._key(rec))
             return None
         out = CallEvent(call_id, 0, self._clock.now(), rec.body)
         await self._publish(out)

@@ -113,7 +113,7 @@ def up(settings: Settings, nodes: int) -> Manifest:
         home = root / f"node-{i + 1}"
         layer = merge_layers(node_layer(i, edge_address), media_role_layer(f"{QUEUE_NODE_ADDRESS}:{a.sip_port}"))
         layer = {**layer, **shared, "cluster": {"node": f"node-{i + 1}"}, "web": {"enabled": False}}
-        layer["asterisk"].update(ports)
+        layer["asterisk"].update(ports, trunk_contact=a.trunk_contact)  # callbacks dial out through the carrier
         _prepare_home(settings, home, layer)
         ns = node_settings(home, i, edge_address, layer)
         ast = AsteriskProcess(ns)
@@ -127,7 +127,7 @@ def up(settings: Settings, nodes: int) -> Manifest:
     edge.start()
     manifest.edge = str(edge.run_dir)
     web_home = root / "web"
-    web_layer = {**shared, "cluster": {"node": "web-front"},
+    web_layer = {**shared, "cluster": {"node": "web-front", "record_queue_outcomes": True},
                  "asterisk": {"bind": QUEUE_NODE_ADDRESS, **ports},  # AMI: the dashboard's queues and agents
                  "web": {"host": settings.web.host, "port": settings.web.port}}
     _prepare_home(settings, web_home, web_layer)

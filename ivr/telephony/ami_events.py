@@ -121,6 +121,8 @@ class QueueCallerAbandon:
     position: int
     original_position: int
     hold_time: int
+    ivr_call_id: str = ""
+    """The IVR call's id, inherited by the caller's channel (``IVR_CALL_ID``, ``manager.conf`` ``channelvars``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +160,9 @@ class AgentConnect:
     unique_id: str
     hold_time: int
     ring_time: int
+    ivr_call_id: str = ""
+    """The IVR call's id on the caller's channel (``IVR_CALL_ID``): how a queue node, which runs no bot and
+    whose channels are not the ones the call was stored with, names the call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +207,15 @@ QueueEvent = (
 )
 
 
+def _call_id(msg: AmiMessage) -> str:
+    """The caller channel's ``IVR_CALL_ID`` (``ChanVariable: IVR_CALL_ID=…``; the agent's is ``DestChanVariable``)."""
+    for value in msg.get_all("ChanVariable"):
+        name, _, var = value.partition("=")
+        if name.strip().lstrip("_") == "IVR_CALL_ID":
+            return var.strip()
+    return ""
+
+
 def _member(msg: AmiMessage) -> QueueMemberStatus:
     return QueueMemberStatus(
         queue=msg.get("Queue"),
@@ -225,14 +239,14 @@ def parse_queue_event(msg: AmiMessage) -> QueueEvent | None:
         return QueueCallerLeave(q, ch, uid, _int(msg, "Position"), _int(msg, "Count"))
     if name == "QueueCallerAbandon":
         return QueueCallerAbandon(q, ch, uid, _int(msg, "Position"), _int(msg, "OriginalPosition"),
-                                  _int(msg, "HoldTime"))
+                                  _int(msg, "HoldTime"), _call_id(msg))
     if name in {"QueueMemberStatus", "QueueMember", "QueueMemberAdded", "QueueMemberPause"}:
         return _member(msg)
     if name == "QueueMemberRemoved":
         return QueueMemberRemoved(q, msg.get("Interface"), msg.get("MemberName"))
     if name == "AgentConnect":
         return AgentConnect(q, msg.get("Interface"), msg.get("MemberName"), ch, uid,
-                            _int(msg, "HoldTime"), _int(msg, "RingTime"))
+                            _int(msg, "HoldTime"), _int(msg, "RingTime"), _call_id(msg))
     if name == "QueueParams":
         return QueueParams(q, _int(msg, "Calls"), _int(msg, "Holdtime"), _int(msg, "Completed"),
                            _int(msg, "Abandoned"))

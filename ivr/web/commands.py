@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import sys
@@ -117,7 +118,12 @@ async def serve(settings: Settings, host: str, port: int, use_ami: bool) -> None
             log.warning("AMI unavailable (%s): queues will not be shown", exc.message)
             ami = None
     try:
-        async with standalone_context(settings, ami=ami) as ctx:
+        async with standalone_context(settings, ami=ami) as ctx, contextlib.AsyncExitStack() as stack:
+            if ami is not None and settings.cluster.record_queue_outcomes:  # a cluster's web front
+                from ivr.cluster.queue_outcomes import queue_node_recorder
+
+                await stack.enter_async_context(queue_node_recorder(ami, ctx.sessions,
+                                                                    node=settings.cluster.node_name))
             config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="info")
             await uvicorn.Server(config).serve()
     finally:

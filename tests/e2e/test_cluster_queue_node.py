@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-import yaml
 from callhelpers import until
+from clusterhelpers import cluster_env, database_url, pg_dir
+from clusterhelpers import ivr_cli as _ivr
 from conftest import agent_phone
+from sqlalchemy import select
 
-from ivr.config import PROJECT_ROOT, load_settings
+from ivr.config import load_settings
 from ivr.probe.call import ProbeCall
-from ivr.probe.sipua import free_port
+from ivr.store.db import Database
+from ivr.store.models import CallEventRow
 from ivr.telephony.asterisk.process import AsteriskProcess
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
@@ -40,42 +38,6 @@ AGENT_TONE_HZ = 700.0
 """What ``agent_phone`` sends as the agent's voice (conftest ``write_tone``)."""
 
 
-def _ivr(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ivr", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def _free_everywhere(kind: int) -> int:
-    """A port free on the edge's, the queue node's and the media node's addresses."""
-    while True:
-        port = free_port("127.0.0.1", kind)
-        try:
-            for host in ADDRESSES[1:]:
-                with socket.socket(socket.AF_INET, kind) as s:
-                    s.bind((host, port))
-        except OSError:
-            continue
-        return port
-
-
-def _pg_dir() -> Path:
-    """PostgreSQL's data directory: pytest's tmp dirs are closed to the 'postgres' user."""
-    pg_dir = Path(tempfile.mkdtemp(prefix="ivr-cluster-pg-"))
-    pg_dir.chmod(0o755)
-    return pg_dir
-
-
-def _always_open_knowledge(target: Path) -> Path:
-    """The city's knowledge base with every service open around the clock (the test runs at any hour)."""
-    shutil.copytree(PROJECT_ROOT / "knowledge", target)
-    services = yaml.safe_load((target / "services.yaml").read_text(encoding="utf-8"))
-    for service in services.values():
-        service["hours"] = {day: ["00:00-23:59"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-        service["closures"] = []
-    (target / "services.yaml").write_text(yaml.safe_dump(services, allow_unicode=True), encoding="utf-8")
-    return target
-
-
 def _stored_calls(env: dict[str, str]) -> list[dict[str, object]]:
     listed = _ivr(env, "calls", "list", "--json", "--limit", "5")
     assert listed.returncode == 0, listed.stderr[-2000:]
@@ -84,21 +46,10 @@ def _stored_calls(env: dict[str, str]) -> list[dict[str, object]]:
 
 
 async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    pg_dir = _pg_dir()
-    sip_port = _free_everywhere(socket.SOCK_DGRAM)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
-    env.update(
-        IVR_PATHS__HOME=str(home),
-        IVR_ASTERISK__SIP_PORT=str(sip_port),
-        IVR_ASTERISK__ARI_PORT=str(_free_everywhere(socket.SOCK_STREAM)),
-        IVR_ASTERISK__AMI_PORT=str(_free_everywhere(socket.SOCK_STREAM)),
-        IVR_ASTERISK__AUDIOSOCKET_PORT=str(_free_everywhere(socket.SOCK_STREAM)),
-        IVR_WEB__PORT=str(free_port()),
-        IVR_CLUSTER__PG_PORT=str(free_port()),
-        IVR_CLUSTER__PG_DIR=str(pg_dir),
-        IVR_PATHS__KNOWLEDGE_DIR=str(_always_open_knowledge(tmp_path / "knowledge")),
-    )
+    pg = pg_dir()
+    env = cluster_env(tmp_path, pg, 1)
+    home = Path(env["IVR_PATHS__HOME"])
+    sip_port = int(env["IVR_ASTERISK__SIP_PORT"])
     try:
         up = await asyncio.to_thread(_ivr, env, "up", "--nodes", "1", "--detach", timeout=600)
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
@@ -141,6 +92,22 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         assert record["node"] == "node-1" and record["service"] == "accueil"
         assert record["summary"] == summary.group(1).strip()
 
+        # its queue outcome: the web front, following the queue node's AMI, stored the agent's answer (and the
+        # wait) as an event of that call, once
+        async def answers() -> list[dict[str, object]]:
+            async with Database(database_url(env)) as db, db.sessions() as s:
+                rows = await s.scalars(select(CallEventRow).where(CallEventRow.call_id == call_id.group(1),
+                                                                  CallEventRow.kind == "agent_answered"))
+                return [dict(r.data) for r in rows]
+
+        for _ in range(300):
+            if await answers():
+                break
+            await asyncio.sleep(0.1)
+        [answered] = await answers()
+        assert answered["service"] == "accueil" and answered["agent"] == "agent2", answered
+        assert isinstance(answered["wait_s"], int) and answered["wait_s"] >= 0
+
         # the dashboard's queues: the web front's AMI is the queue node's (the media nodes' bots use their own)
         queue_log = queue_ast.proc.logfile
         await until(lambda: "Manager 'ivr' logged on" in queue_log.read_text(errors="replace"), 60,
@@ -164,5 +131,5 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         assert (await call).established
     finally:
         down = await asyncio.to_thread(_ivr, env, "down", timeout=180)
-        shutil.rmtree(pg_dir, ignore_errors=True)
+        shutil.rmtree(pg, ignore_errors=True)
     assert down.returncode == 0, down.stderr[-2000:]

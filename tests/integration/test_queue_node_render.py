@@ -60,6 +60,17 @@ def test_queue_node_takes_calls_from_the_media_nodes_only(tmp_path: Path) -> Non
     assert "Queue(${EXTEN},b(ivr-agent-leg^s^1)" in entry
     identify = pjsip.split("[media-nodes]\ntype = identify\n", 1)[1]
     assert identify.split("\n[", 1)[0].count("match = 127.0.0.1") == 2
+    # a media node's callback rings one configured agent by name, nothing else (explicit extensions only)
+    assert "exten => callback-agent2,1,Dial(PJSIP/agent2,30)" in entry
+    assert "exten => callback-web-agent2,1,Dial(PJSIP/web-agent2,30)" in entry
+    assert "exten => _callback" not in entry
+
+
+def test_managers_name_the_ivr_call_on_every_channel_event(tmp_path: Path) -> None:
+    settings = load_settings({"paths": {"home": str(tmp_path)}, "asterisk": {"role": "queue",
+                             "media_nodes": ["127.0.0.11"]}}, environ={})
+    manager = (render_config(settings).etc / "manager.conf").read_text()
+    assert "channelvars = IVR_CALL_ID" in manager.split("[general]", 1)[1].split("\n[", 1)[0]
 
 
 @pytest.mark.parametrize("asterisk", [{"role": "edge"}, {"role": "media"}, {"role": "queue"}])
