@@ -14,6 +14,12 @@ caller silent or dropped. The caller-heard figure of a single call comes from ``
 records what it hears). Writes ``bench/results/capacity.json``.
 
     .venv/bin/python bench/capacity.py [--levels 1,4,8,12,16,24] [--seconds 30] [--rate 10] [-v]
+
+Through the SIP edge, against clusters of 1 then 2 media nodes that the bench brings up and down itself
+(``capacity_cluster.py``; writes ``bench/results/capacity_cluster.json``; on one machine the nodes share its
+cores, see there):
+
+    .venv/bin/python bench/capacity.py --nodes 1,2 [--levels ...] [--setup-calls 40]
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=10.0, help="new calls per second within a level")
     p.add_argument("--out", type=Path, default=RESULTS / "capacity.json")
     p.add_argument("-v", "--verbose", action="store_true", help="log the bot at INFO")
+    p.add_argument("--nodes", default="", help="through the Kamailio edge: cluster sizes to run, e.g. 1,2")
+    p.add_argument("--setup-calls", type=int, default=40, help="with --nodes: calls for the edge's setup overhead")
     return p.parse_args(argv)
 
 
@@ -67,6 +75,10 @@ def handed_within(level: dict[str, Any]) -> bool:
 async def main(argv: list[str]) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if args.nodes:
+        import capacity_cluster
+
+        return await capacity_cluster.main(args)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="ivr-bench-cap-") as tmp:

@@ -19,10 +19,15 @@ import psutil
 class Sampler:
     """Per-process CPU% (mean, max) and peak RSS; the machine's CPU%."""
 
-    def __init__(self, asterisk_pid: int | None, sipp_pids: Callable[[], list[int]] = list) -> None:
-        self.fixed = {"bot": psutil.Process(os.getpid())}
-        if asterisk_pid is not None:
-            self.fixed["asterisk"] = psutil.Process(asterisk_pid)
+    def __init__(self, asterisk_pid: int | None, sipp_pids: Callable[[], list[int]] = list, *,
+                 processes: dict[str, int] | None = None) -> None:
+        """``processes`` (name -> pid) replaces the in-process bot and its Asterisk (a cluster's processes)."""
+        if processes is not None:
+            self.fixed = {name: psutil.Process(pid) for name, pid in processes.items()}
+        else:
+            self.fixed = {"bot": psutil.Process(os.getpid())}
+            if asterisk_pid is not None:
+                self.fixed["asterisk"] = psutil.Process(asterisk_pid)
         self.sipp_pids = sipp_pids
         self._sipp: dict[int, psutil.Process] = {}
         self.cpu: dict[str, list[float]] = {k: [] for k in [*self.fixed, "sipp"]}

@@ -17,13 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from clusterhelpers import cluster_env, database_url, ivr_cli, pg_dir
-from conftest import agent_phone, phone
+from callhelpers import until
+from conftest import agent_phone, phone, write_tone
 
+from ivr.actions.dialer import trunk_number
 from ivr.config import load_settings
 from ivr.probe.sipua import free_port
 from ivr.store.db import Database
 from ivr.store.models import CallbackRow
+from ivr.testing.cluster_lab import cluster_env, database_url, ivr_cli, pg_dir
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
               pytest.mark.asterisk, pytest.mark.slow]
@@ -53,14 +55,22 @@ async def test_a_callback_on_a_media_node_rings_the_queue_nodes_agent_then_the_c
     carrier_port = free_port("127.0.0.2", socket.SOCK_DGRAM)
     env = cluster_env(tmp_path, pg, 2, IVR_ASTERISK__TRUNK_CONTACT=f"127.0.0.2:{carrier_port}")
     home = Path(env["IVR_PATHS__HOME"])
+
+    def logs() -> list[str]:
+        return [(home / "cluster" / n / "log" / "voicebot.log").read_text(errors="replace")
+                for n in ("node-1", "node-2")]
+
     try:
         up = await asyncio.to_thread(ivr_cli, env, "up", "--nodes", "2", "--detach", timeout=900)
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
         url = database_url(env)
         queue_home = home / "cluster" / "queue"
         queue = load_settings({"paths": {"home": str(queue_home)}}, environ={}, config_file=queue_home / "ivr.toml")
+        (tmp_path / "citizen").mkdir()
+        write_tone(tmp_path / "citizen" / "voice.wav", seconds=120, freq=500.0)
         async with agent_phone(queue, tmp_path / "agent", "agent2") as agent, \
-                phone(tmp_path / "citizen", sip_host="127.0.0.2", sip_port=carrier_port, auto_answer=True) as citizen:
+                phone(tmp_path / "citizen", sip_host="127.0.0.2", sip_port=carrier_port, auto_answer=True,
+                      user=trunk_number(CITIZEN), source_wav=tmp_path / "citizen" / "voice.wav") as citizen:
             callback_id = await _store_request(url)
             # the schedulers poll every dialog.callback_poll_s (30 s): one of them takes it within a pass
             await agent.wait_event("CALL_ESTABLISHED", timeout=120)
@@ -69,6 +79,8 @@ async def test_a_callback_on_a_media_node_rings_the_queue_nodes_agent_then_the_c
             assert (await _request(url, callback_id)).status == "dialling"
             # the intro plays to the agent, then the citizen's phone rings (the node's trunk) and answers
             await citizen.wait_event("CALL_ESTABLISHED", timeout=60)
+            await until(lambda: any(f"callback {callback_id} connected" in log for log in logs()), 30,
+                        "the agent and the citizen bridged")
             await citizen.hangup()
 
             async def finished() -> bool:
@@ -81,9 +93,7 @@ async def test_a_callback_on_a_media_node_rings_the_queue_nodes_agent_then_the_c
         row = await _request(url, callback_id)
         assert (row.status, row.outcome, row.attempts) == ("done", "completed", 1)
         assert row.claimed_by in ("node-1", "node-2")
-        logs = [(home / "cluster" / n / "log" / "voicebot.log").read_text(errors="replace")
-                for n in ("node-1", "node-2")]
-        dialled = [log.count(f"callback {callback_id}: dialling") for log in logs]
+        dialled = [log.count(f"callback {callback_id}: dialling") for log in logs()]
         assert sorted(dialled) == [0, 1], f"dialled by exactly one node, once: {dialled}"
     finally:
         down = await asyncio.to_thread(ivr_cli, env, "down", timeout=180)

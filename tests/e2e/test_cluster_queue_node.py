@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 from callhelpers import until
-from clusterhelpers import cluster_env, database_url, pg_dir
-from clusterhelpers import ivr_cli as _ivr
 from conftest import agent_phone
 from sqlalchemy import select
 
@@ -28,6 +26,8 @@ from ivr.probe.call import ProbeCall
 from ivr.store.db import Database
 from ivr.store.models import CallEventRow
 from ivr.telephony.asterisk.process import AsteriskProcess
+from ivr.testing.cluster_lab import cluster_env, database_url, pg_dir
+from ivr.testing.cluster_lab import ivr_cli as _ivr
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
               pytest.mark.asterisk, pytest.mark.slow]

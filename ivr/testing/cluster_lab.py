@@ -1,7 +1,7 @@
-"""What the cluster tests on real processes share.
+"""A cluster on this machine for tests and benchmarks: ``ivr up --nodes N`` in its own home, ports and database.
 
-The ``ivr`` CLI, ports free on every node's address, the environment of an ``ivr up --nodes N`` run, and a
-knowledge base open around the clock.
+The ``ivr`` CLI, ports free on every node's address, the environment of a run, and a knowledge base open
+around the clock (the cluster's processes run on the real clock, and a test or a bench runs at any hour).
 """
 
 from __future__ import annotations
