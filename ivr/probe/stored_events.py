@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ivr.call import events as ce
+from ivr.enums import Outcome, Speaker
 from ivr.store.db import SessionFactory
 from ivr.store.models import CallEventRow, CallRow
 
@@ -28,7 +29,7 @@ def event_body(kind: str, data: dict[str, Any], number: str) -> ce.EventBody | N
     if kind == ce.SpeechEnd.KIND:
         return ce.SpeechEnd(float(data.get("t", 0.0)))
     if kind == ce.Transcript.KIND:
-        return ce.Transcript(data.get("speaker", "caller"), "", float(data.get("asr_s", 0.0)),
+        return ce.Transcript(Speaker(data.get("speaker", Speaker.CALLER)), "", float(data.get("asr_s", 0.0)),
                              float(data.get("eos_wait_s", 0.0)))
     if kind == ce.Said.KIND:
         return ce.Said(str(data.get("key", "")), str(data.get("lang", "fr")), bool(data.get("interruptible")), "")
@@ -39,7 +40,7 @@ def event_body(kind: str, data: dict[str, Any], number: str) -> ce.EventBody | N
     if kind == ce.CallError.KIND:
         return ce.CallError(str(data.get("code", "")), data.get("stage"))
     if kind == ce.Hangup.KIND:
-        return ce.Hangup(data.get("outcome", "other"))
+        return ce.Hangup(Outcome(data.get("outcome", Outcome.FAILED)))
     return None
 
 
