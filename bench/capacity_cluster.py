@@ -48,7 +48,11 @@ def component_pids(env: dict[str, str]) -> dict[str, int]:
     """Every running component's pid, from ``ivr status --json`` (web front left out: it takes no call)."""
     status = ivr_cli(env, "status", "--json")
     rows = json.loads(status.stdout)["cluster"]
-    return {r["component"]: int(r["pid"]) for r in rows if r.get("pid") and r["component"] != "web"}
+    pids = {r["component"]: int(r["pid"]) for r in rows if r.get("pid") and r["component"] != "web"}
+    if "edge" in pids:  # Kamailio's work is done by the children of its main process
+        for child in psutil.Process(pids["edge"]).children(recursive=True):
+            pids[f"edge {child.pid}"] = child.pid
+    return pids
 
 
 async def run_level(caller: Settings, db: Database, questions: list[Any], plan: LoadPlan, workdir: Path,
@@ -136,8 +140,8 @@ def print_row(nodes: int, level: dict[str, Any]) -> None:
     def f(v: object) -> str:
         return f"{v:>5.2f}" if isinstance(v, int | float) else f"{'-':>5}"
 
-    def cpu(suffix: str) -> float:
-        return round(sum(v["cpu_mean_pct"] or 0 for k, v in r.items() if isinstance(v, dict) and k.endswith(suffix)))
+    def cpu(word: str) -> float:
+        return round(sum(v["cpu_mean_pct"] or 0 for k, v in r.items() if isinstance(v, dict) and word in k))
 
     print(f"{nodes:>5} {level['calls']:>5} {o['answered']:>4} {o['handed_off']:>4} {o['callback']:>3} "
           f"{o['replied']:>4} {o['silent']:>3} {o['dropped']:>4} {f(s.get('p50'))} {f(s.get('p95'))} "
