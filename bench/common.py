@@ -81,7 +81,7 @@ async def stack(home: Path) -> AsyncIterator[Stack]:
     asterisk = AsteriskProcess(settings)
     await asyncio.to_thread(asterisk.start)
     try:
-        hub = EventHub()
+        hub = EventHub(history_per_call=settings.store.history_per_call, history_total=settings.store.history_total)
         hub.keep_history = True
         bot = await start_bot(settings, engines, hub=hub, clock=ShiftedClock(OPEN_TIME))
         try:

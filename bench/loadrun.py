@@ -40,7 +40,7 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
                    timeout: float) -> dict[str, Any]:
     """Run ``plan`` and report outcomes, latencies, resources, loop lag and errors."""
     hub = st.bot.hub
-    mark = len(hub.history)
+    mark = hub.history.mark()
     load = Load(st.settings, load_questions(questions), plan, workdir)
     sampler = Sampler(st.asterisk.proc.pid(), lambda: load.sipp_pids)
     t0 = time.monotonic()
@@ -57,7 +57,7 @@ async def run_plan(st: Stack, questions: list[Question], plan: LoadPlan, workdir
             watching.cancel()
             await load.kill()
     wall = time.monotonic() - t0
-    events = list(hub.history[mark:])
+    events = hub.history.since(mark)
     eos = st.settings.vad.end_of_speech_ms / 1000
     outcomes = judge_all(result.expected, events, result.marks, eos)
     sipp_cpu = result.sipp_cpu_s

@@ -49,7 +49,7 @@ async def run_calls(items: list[Rendering]) -> dict[str, Any]:
                 wav = home / f"q{i:03d}.wav"
                 write_wav(wav, pcm)
                 seconds = ASK_AT + len(pcm) / 32000 + ANSWER_WAIT_S
-                mark = len(hub.history)
+                mark = hub.history.mark()
                 call = ProbeCall(st.settings, home / f"call{i:03d}", segments=[(ASK_AT, wav)], seconds=seconds)
                 try:
                     result = await call.run(st.settings.asterisk.did)
@@ -57,7 +57,7 @@ async def run_calls(items: list[Rendering]) -> dict[str, Any]:
                 except Exception as exc:  # a failed call is a result of the benchmark, not its end
                     established = False
                     print(f"call {i} failed: {type(exc).__name__}: {exc}")
-                routed = _routed(hub.history[mark:])
+                routed = _routed(hub.history.since(mark))
                 if routed["decision"] == "no_text":
                     got = "right" if r.question.expected == "OOS" else "abstained"
                 else:

@@ -85,10 +85,10 @@ async def main(argv: list[str]) -> int:
             while (sum(r["latency_s"] is not None for r in rows[args.warmup:]) < args.turns
                    and calls < 2 * args.turns + args.warmup):
                 q = questions[calls % len(questions)]
-                mark = len(hub.history)
+                mark = hub.history.mark()
                 turn = (await ask(st.settings, home / f"call{calls:03d}", [(ASK_AT, q)], args.seconds))[0]
                 await asyncio.sleep(0.5)  # let the bot close the call
-                events = list(hub.history[mark:])
+                events = hub.history.since(mark)
                 rows_bd = bot_breakdown(events)
                 row = {"call": calls, "warmup": calls < args.warmup, "question": q.text, "expected_intent": q.intent,
                        "question_end_s": turn.question_end_s, "latency_s": turn.latency_s, "echo": turn.echo,

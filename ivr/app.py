@@ -82,7 +82,7 @@ async def start_bot(
 ) -> Bot:
     """Start the media server and the Stasis app; returns once the app is registered."""
     eng = engines if engines is not None else await asyncio.to_thread(build_engines, settings)
-    hub = hub or EventHub()
+    hub = hub or EventHub(history_per_call=settings.store.history_per_call, history_total=settings.store.history_total)
     a = settings.asterisk
     ari = AriClient(f"http://{a.bind}:{a.ari_port}", a.ari_user, settings.secrets.ari_password, a.app)
     media = AudioSocketServer(a.audiosocket_host, a.audiosocket_port)

@@ -105,10 +105,13 @@ class Bot:
         lag = self.looplag.snapshot()
         services = self.router.services if self.router is not None else None
         load = services.recognition_load() if services is not None and services.recognition_load else None
+        store = self.store_writer.stats if self.store_writer is not None else None
         return now_status(
             calls=len(self.router.sessions) if self.router is not None else 0,
             asr_pending=load.pending if load else 0, asr_cost_s=round(load.per_utterance_s, 3) if load else 0.0,
             loop_lag_max_s=round(lag.max_s, 4), loop_lag_p99_s=round(lag.p99_s, 4), loop_lag_samples=lag.samples,
+            store_queued=store.queued if store else 0, store_dropped=store.dropped + store.refused if store else 0,
+            history_dropped=self.hub.history.dropped,
         )
 
     async def stop(self) -> None:

@@ -41,8 +41,8 @@ async def attach_side_services(bot: Bot) -> StoredActions:
     keys = CallerKeys(settings.secrets.caller_key)
     # calls only enqueue their events; one writer task stores them (closed before the database: closers run
     # in reverse order)
-    writer = StoreWriter(db.sessions, clock=clock, node=settings.cluster.node_name,
-                         keys=keys)
+    writer = StoreWriter(db.sessions, clock=clock, node=settings.cluster.node_name, keys=keys,
+                         max_queue=settings.store.writer_queue, batch=settings.store.writer_batch)
     writer.start()
     bot.closers.append(writer.aclose)
     bot.store_writer = writer

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from ivr.call.history import EventHistory
 from ivr.dialog.records import PERSONAL, DialogRecord
 from ivr.enums import Outcome, Speaker
 from ivr.nlu.types import Decision
@@ -305,10 +306,11 @@ Sink = Callable[[CallEvent], Awaitable[None]]
 class EventHub:
     """Fan-out of every call's events to sinks (store) and live subscribers (dashboards, tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, history_per_call: int = 2_000, history_total: int = 200_000) -> None:
         self._sinks: list[Sink] = []
         self._subscribers: set[asyncio.Queue[CallEvent]] = set()
-        self.history: list[CallEvent] = []
+        self.history: EventHistory[CallEvent] = EventHistory(history_per_call, history_total)
+        """Recent events, when ``keep_history`` (tests, benchmarks): bounded, see :mod:`ivr.call.history`."""
         self.keep_history = False
 
     def add_sink(self, sink: Sink) -> None:

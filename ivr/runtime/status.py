@@ -35,6 +35,12 @@ class RuntimeStatus:
     loop_lag_max_s: float
     loop_lag_p99_s: float
     loop_lag_samples: int
+    store_queued: int = 0
+    """Call events waiting for the store writer."""
+    store_dropped: int = 0
+    """Call events the store writer dropped (queue full, ``store.writer_queue``) or the database refused."""
+    history_dropped: int = 0
+    """Events the in-memory history dropped past ``store.history_per_call`` / ``history_total``."""
 
 
 def status_path(home: Path) -> Path:

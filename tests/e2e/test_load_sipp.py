@@ -61,14 +61,14 @@ async def test_twenty_sipp_calls_end_well_and_leave_nothing_behind(
     fds_before = open_files(os.getpid())
     assert (before.channels, before.bridges) == (0, 0), before
     caplog.set_level(logging.ERROR)
-    mark = len(bot.hub.history)
+    mark = bot.hub.history.mark()
 
     result = await run_load(test_settings, questions,
                             LoadPlan(CALLS, AT_ONCE, rate=5.0, call_s=CALL_S, first_number=9100),
                             tmp_path / "load", timeout=CALLS / AT_ONCE * (CALL_S + 60) + 60)
 
     after = await settle(take, before, timeout=60)
-    outcomes = judge_all(result.expected, bot.hub.history[mark:], result.marks,
+    outcomes = judge_all(result.expected, bot.hub.history.since(mark), result.marks,
                          test_settings.vad.end_of_speech_ms / 1000)
     totals = count(outcomes)
     detail = [(o.outcome, o.reply_key, o.latency_s) for o in outcomes]
@@ -77,7 +77,7 @@ async def test_twenty_sipp_calls_end_well_and_leave_nothing_behind(
     assert result.sipp_failed == 0, sipp
     assert all(o.outcome in DEFINED for o in outcomes), (totals, detail)
     assert sum(bool(o.correct) for o in outcomes) >= 1, (totals, detail)  # the speech path really answered
-    assert not [e for e in bot.hub.history[mark:] if isinstance(e.body, CallError)]
+    assert not [e for e in bot.hub.history.since(mark) if isinstance(e.body, CallError)]
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     new_fds = "\n".join(sorted(set(open_files(os.getpid())) - set(fds_before)))
     assert growth(before, after) == {}, f"{before}\n{after}\nnew FDs of the bot:\n{new_fds}"

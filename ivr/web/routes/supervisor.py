@@ -105,13 +105,19 @@ async def panel(request: Request, name: str, _user: Supervisor) -> Response:
 async def stream(request: Request, _user: Supervisor) -> AsyncIterator[ServerSentEvent]:
     """Server-sent panels: ``queues``, ``calls`` and ``today`` events carrying HTML for htmx to swap."""
     web = state(request)
-    dirty: asyncio.Queue[str] = asyncio.Queue()
+    # which panels changed: a set of names, so a slow browser never makes it grow (a queue of names did)
+    dirty: set[str] = set()
+    changed = asyncio.Event()
+
+    def mark(name: str) -> None:
+        dirty.add(name)
+        changed.set()
 
     async def follow_calls() -> None:
         async for event in web.ctx.live.subscribe():
-            dirty.put_nowait("calls")
+            mark("calls")
             if isinstance(event.body, Started | Hangup | Handoff | CallbackScheduled):
-                dirty.put_nowait("today")
+                mark("today")
 
     async def follow_queues() -> None:
         if web.monitor is None:
@@ -119,19 +125,20 @@ async def stream(request: Request, _user: Supervisor) -> AsyncIterator[ServerSen
         while True:
             async with web.monitor.changed:
                 await web.monitor.changed.wait()
-            dirty.put_nowait("queues")
+            mark("queues")
 
     tasks = [asyncio.create_task(follow_calls()), asyncio.create_task(follow_queues())]
     try:
         yield ServerSentEvent(comment="connected", retry=2000)
         while True:
             try:
-                names = {await asyncio.wait_for(dirty.get(), REFRESH_S)}
+                await asyncio.wait_for(changed.wait(), REFRESH_S)
             except TimeoutError:
-                names = {"queues", "calls"}
+                dirty.update(("queues", "calls"))
             await asyncio.sleep(0.1)  # coalesce bursts
-            while not dirty.empty():
-                names.add(dirty.get_nowait())
+            changed.clear()
+            names = set(dirty)
+            dirty.clear()
             for name in FRAGMENTS:
                 if name in names:
                     yield ServerSentEvent(raw_data=await fragment(web, name), event=name)
