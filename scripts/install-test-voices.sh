@@ -30,24 +30,10 @@ if (( EUID != 0 )); then
 fi
 
 APT_DIR=$CACHE_DIR/apt-nonfree
-mkdir -p "$APT_DIR"/{lists/partial,cache,archives/partial,parts.d,sources.list.d,preferences.d,debs}
-: >"$APT_DIR/status"
-printf 'deb %s %s contrib non-free\n' "$MIRROR" "$SUITE" >"$APT_DIR/sources.list"
-cat >"$APT_DIR/apt.conf" <<CONF
-Dir::Etc::SourceList "$APT_DIR/sources.list";
-Dir::Etc::SourceParts "$APT_DIR/sources.list.d";
-Dir::Etc::Parts "$APT_DIR/parts.d";
-Dir::Etc::Preferences "$APT_DIR/preferences";
-Dir::Etc::PreferencesParts "$APT_DIR/preferences.d";
-Dir::State "$APT_DIR";
-Dir::State::Lists "$APT_DIR/lists";
-Dir::State::status "$APT_DIR/status";
-Dir::Cache "$APT_DIR/cache";
-Dir::Cache::Archives "$APT_DIR/archives";
-APT::Architectures { "amd64"; };
-Debug::NoLocking "true";
-CONF
-export APT_CONFIG=$APT_DIR/apt.conf
+# shellcheck source=scripts/private-apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
+private_apt "$APT_DIR" "$MIRROR" "$SUITE" contrib non-free
+mkdir -p "$APT_DIR/debs"
 apt-get -q update >/dev/null
 (cd "$APT_DIR/debs" && rm -f ./*.deb && apt-get -q download "${missing[@]}")
 dpkg -i "$APT_DIR"/debs/*.deb

@@ -153,32 +153,9 @@ fi
 # ---- cold path: the Debian mirror -----------------------------------------------------------------------
 T_COLD=$EPOCHREALTIME
 APT_DIR=$CACHE_DIR/apt
-mkdir -p "$APT_DIR"/{lists/partial,cache,archives/partial,parts.d,sources.list.d,preferences.d}
-: >"$APT_DIR/status"                    # empty: apt resolves the full dependency closure
-printf 'deb %s %s main\n' "$MIRROR" "$SUITE" >"$APT_DIR/sources.list"
-cat >"$APT_DIR/apt.conf" <<EOF
-Dir::Etc::SourceList "$APT_DIR/sources.list";
-Dir::Etc::SourceParts "$APT_DIR/sources.list.d";
-Dir::Etc::Parts "$APT_DIR/parts.d";
-Dir::Etc::Preferences "$APT_DIR/preferences";
-Dir::Etc::PreferencesParts "$APT_DIR/preferences.d";
-Dir::State "$APT_DIR";
-Dir::State::Lists "$APT_DIR/lists";
-Dir::State::status "$APT_DIR/status";
-Dir::Cache "$APT_DIR/cache";
-Dir::Cache::Archives "$APT_DIR/archives";
-APT::Architectures { "amd64"; };
-APT::Install-Recommends "false";
-APT::Install-Suggests "false";
-APT::Update::Error-Mode "any";
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-Acquire::http::Timeout "${IVR_APT_TIMEOUT:-20}";
-Acquire::https::Timeout "${IVR_APT_TIMEOUT:-20}";
-Acquire::Retries "${IVR_APT_RETRIES:-1}";
-Debug::NoLocking "true";
-EOF
-export APT_CONFIG=$APT_DIR/apt.conf
+# shellcheck source=scripts/private-apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
+private_apt "$APT_DIR" "$MIRROR" "$SUITE" main
 
 t=$EPOCHREALTIME
 log "apt-get update from $MIRROR $SUITE"

@@ -22,6 +22,7 @@ from types import TracebackType
 import jinja2
 
 from ivr.errors import SmsError
+from ivr.probe.sipua import free_port
 
 FAKESMSC_PATHS = ("/usr/lib/kannel/test/fakesmsc", "/usr/lib/kannel/fakesmsc")
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$")
@@ -41,12 +42,6 @@ def unavailable_reason() -> str | None:
     if not _binary("fakesmsc", FAKESMSC_PATHS):
         return "Kannel's fake SMSC not installed (apt-get install kannel-extras)"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_port(port: int, timeout_s: float) -> None:
@@ -119,7 +114,7 @@ class KannelLab:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.username = "ivr"
         self.password = secrets.token_urlsafe(12)
-        ports = {k: _free_port() for k in ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")}
+        ports = {k: free_port() for k in ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")}
         self.sendsms_port = ports["sendsms_port"]
         self._ports = ports
         self._procs: list[subprocess.Popen[bytes]] = []
