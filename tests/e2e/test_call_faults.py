@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from callhelpers import place_call, synth_wav, wait_for_event
+from callhelpers import live_call, place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, running_bot
 
 from ivr.call import events as ce
@@ -28,9 +28,12 @@ async def test_a_keypad_flood_from_a_real_phone_ends_in_a_defined_outcome(
     bot, test_settings: Settings, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     flood = "5*#0" * 6  # 24 keys as fast as the phone sends them
-    result = await place_call(test_settings, tmp_path, seconds=25, dtmf=[(3.0, flood)])
+    async with live_call(test_settings, tmp_path, seconds=60) as call:
+        await wait_for_event(bot.hub, ce.Said, timeout=20)  # the greeting is playing: the bot listens for keys
+        await call.press(flood)
+        end = await _end_of_call(bot, timeout=60)
+        result = await call.end()
     assert result.established
-    end = await _end_of_call(bot)
     assert isinstance(end.body, (ce.Hangup, ce.Handoff))
     digits = [e for e in bot.hub.history if e.kind == "dtmf"]
     assert digits, "no keypad digit reached the bot"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from callhelpers import kinds, place_call, until, wait_for_event
+from callhelpers import kinds, live_call, place_call, until, wait_for_event
 from conftest import agent_phone
 
 from ivr.audio.wav import read_wav
@@ -77,14 +77,16 @@ async def settled(bot, timeout: float = 10.0) -> None:  # type: ignore[no-untype
 
 
 async def test_ari_websocket_drop_mid_call_reconnects_and_call_goes_on(bot, test_settings, tmp_path: Path) -> None:
-    call = asyncio.create_task(place_call(test_settings, tmp_path, seconds=14, dtmf=[(8.0, "9")]))
-    await wait_for_event(bot.hub, ev.Said)
-    before = bot.ari.reconnects
-    await bot.ari.drop_websocket()
-    await asyncio.wait_for(_reconnected(bot, before), 10)
-    # a keypad digit travels as an ARI event: it reaching the call proves the events flow again
-    await wait_for_event(bot.hub, DtmfPressed, timeout=15, digit="9")
-    result = await call
+    async with live_call(test_settings, tmp_path, seconds=40) as call:
+        await wait_for_event(bot.hub, ev.Said)
+        before = bot.ari.reconnects
+        await bot.ari.drop_websocket()
+        await asyncio.wait_for(_reconnected(bot, before), 10)
+        # a keypad digit pressed after the reconnection travels as an ARI event: it reaching the call proves the
+        # events flow again
+        await call.press("9")
+        await wait_for_event(bot.hub, DtmfPressed, timeout=15, digit="9")
+        result = await call.end()
     assert result.established
     assert bot.ari.reconnects > before
 

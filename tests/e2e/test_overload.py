@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from callhelpers import place_call, synth_wav, wait_for_event
+from callhelpers import live_call, place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, running_bot
 
 from ivr.call.events import CallbackScheduled, CallOverflowed
@@ -85,12 +85,15 @@ async def test_overflow_offers_a_callback_on_key_1(
         store=replace(test_settings.store, url=f"sqlite+aiosqlite:///{tmp_path / 'overload.db'}"),
     )
     async with running_bot(settings, engines, OPEN_TIME) as bot:
-        call = asyncio.ensure_future(place_call(settings, tmp_path / "cb", seconds=CALL_S, dtmf=[(5.0, "1")]))
-        over = await wait_for_event(bot.hub, CallOverflowed, timeout=40)
-        assert (over.body.to, over.body.reason) == ("callback", "latency")
-        stored = await wait_for_event(bot.hub, CallbackScheduled, timeout=40, reason="overload")
-        assert stored.call_id == over.call_id
-        result = await call
+        async with live_call(settings, tmp_path / "cb", seconds=60) as call:
+            over = await wait_for_event(bot.hub, CallOverflowed, timeout=40)
+            assert (over.body.to, over.body.reason) == ("callback", "latency")
+            # the dialplan plays the offer ("pour être rappelé, tapez 1"): key 1 once the phone hears it
+            await call.probe.wait_heard(2.0, timeout=30)
+            await call.press("1")
+            stored = await wait_for_event(bot.hub, CallbackScheduled, timeout=40, reason="overload")
+            assert stored.call_id == over.call_id
+            result = await asyncio.wait_for(call.task, 40)  # the confirmation, then the dialplan hangs up
         assert result.established
         assert result.heard_voiced_seconds > 2.0  # the offer, then the confirmation
         assert not [e for e in bot.hub.history if e.kind == "say"]  # the bot itself never spoke

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from callhelpers import place_call, wait_for_event
+from callhelpers import live_call, wait_for_event
 from sqlalchemy import update
 
 from ivr.config import Settings
@@ -31,14 +31,20 @@ async def test_pending_callback_is_heard_at_once_and_cancelled(bot, test_setting
     # asked earlier (e.g. on the web chat or a previous call), in the national format
     cb = await bot.scheduler.schedule(None, "06 12 34 56 78", "etat_civil", "fr", "passeport", TOMORROW_MORNING)
 
-    result = await place_call(test_settings, tmp_path, seconds=16, dtmf=[(9.0, "1")])
+    async with live_call(test_settings, tmp_path, seconds=40) as call:
+        started = await wait_for_event(bot.hub, "started", timeout=10)
+        pending = await wait_for_event(bot.hub, "say", timeout=10, key="callback_pending")
+        assert (pending.at - started.at).total_seconds() < 6.0
+        assert "état civil" in str(pending.data["text"]).lower() and "demain" in str(pending.data["text"])
+        # key 1 (cancel) once the phone has heard 2 s of the reminder, whatever the machine's load
+        heard = call.probe.heard_so_far()
+        await call.probe.wait_heard(heard + 2.0, timeout=20)
+        await call.press("1")
+        review = await wait_for_event(bot.hub, "callback_review", timeout=15)
+        assert review.data == {"callback": cb.id, "kept": False}
+        await wait_for_event(bot.hub, "say", timeout=10, key="callback_cancelled")
+        await call.probe.wait_heard(heard + 4.0, timeout=20)  # "c'est annulé" reaches the phone
+        result = await call.end()
     assert result.established
-    started = await wait_for_event(bot.hub, "started", timeout=10)
-    pending = await wait_for_event(bot.hub, "say", timeout=10, key="callback_pending")
-    assert (pending.at - started.at).total_seconds() < 6.0
-    assert "état civil" in str(pending.data["text"]).lower() and "demain" in str(pending.data["text"])
-    review = await wait_for_event(bot.hub, "callback_review", timeout=15)
-    assert review.data == {"callback": cb.id, "kept": False}
-    await wait_for_event(bot.hub, "say", timeout=10, key="callback_cancelled")
     assert (await bot.scheduler.get(cb.id)).status == "cancelled"
     assert result.heard_voiced_seconds > 4.0  # the caller's phone carried the greeting and the reminder
