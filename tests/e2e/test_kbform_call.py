@@ -57,7 +57,14 @@ async def test_intent_from_the_form_is_answered_on_the_next_call(  # type: ignor
         q = await synth_wav(engines, "Où se trouve la médiathèque ?", "fr", tmp_path / "q.wav")
         async with live_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=60) as call:
             heard = await wait_for_event(bot.hub, "intent", timeout=40)
-            assert heard.data["intent"] == "media_library", heard.data
+            if heard.data["decision"] == "clarify":
+                # next to another intent ("X or Y?", seen in a run of the suite): the key that names the new one
+                choice = await wait_for_event(bot.hub, "clarify", timeout=25)
+                options = [choice.data["a"], choice.data["b"]]
+                assert "media_library" in options, options
+                await call.press(str(options.index("media_library") + 1))
+            else:
+                assert heard.data["intent"] == "media_library", heard.data
             if heard.data["decision"] == "confirm":
                 # a new intent with ten examples may land in the confirmation band: key 1 says "yes, that's it"
                 await call.press("1")
