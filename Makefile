@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python bench/eos_tuning.py
 	$(BIN)/python bench/turn_latency.py
 	$(BIN)/python bench/capacity.py
+	$(BIN)/python bench/capacity.py --nodes 1,2
 	$(BIN)/python bench/soak.py
 
 clean:
