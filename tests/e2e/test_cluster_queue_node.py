@@ -5,7 +5,9 @@
 presses 0 (a person). The agent's phone rings and answers; Asterisk's own SIP trace of the queue node shows
 the INVITE to the agent carrying ``X-IVR-Call-Id`` (the call's id) and ``X-IVR-Summary``, and the shared
 database holds that call, with that summary, under that id: what the agent console reads
-(``/api/agent/call/<X-IVR-Call-Id>`` answers the stored call's summary).
+(``/api/agent/call/<X-IVR-Call-Id>`` answers the stored call's summary). The queue node runs no bot: the web
+front, following its AMI, stores the agent's answer (with the wait) as an event of that call, once, and
+``ivr stats`` counts the wait.
 """
 
 from __future__ import annotations
@@ -107,6 +109,9 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         [answered] = await answers()
         assert answered["service"] == "accueil" and answered["agent"] == "agent2", answered
         assert isinstance(answered["wait_s"], int) and answered["wait_s"] >= 0
+        figures = await asyncio.to_thread(_ivr, env, "stats", "--json")  # the city's figures count that wait
+        assert figures.returncode == 0, figures.stderr[-2000:]
+        assert json.loads(figures.stdout)["waits"] == 1
 
         # the dashboard's queues: the web front's AMI is the queue node's (the media nodes' bots use their own)
         queue_log = queue_ast.proc.logfile
