@@ -7,6 +7,8 @@ brings it down. The bots are other processes here, so each call is judged from w
 PostgreSQL (``ivr.probe.stored_events``), by the same rules (``ivr.probe.outcomes``); CPU is sampled per
 process (every node's bot and Asterisk, the queue node, Kamailio, SIPp). The edge's own cost to call setup
 (INVITE -> 200 OK, through Kamailio vs straight to a node) is ``cluster_setup.py``'s measure, run after.
+The nodes run on the real clock, so their knowledge base is the city's with every service open (as the
+single-box bench's clock is set to a Tuesday morning).
 
 **On this machine two media nodes share the same cores.** With 2 cores, N = 2 runs two bots and two
 Asterisks on the CPU one node had: the figure shows what the edge and the spreading cost and whether two
