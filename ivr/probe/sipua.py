@@ -128,8 +128,12 @@ class BaresipUA:
         (self.workdir / "accounts").write_text((account + "\n") if account else "")
         (self.workdir / "contacts").write_text("")
 
-    async def start(self, timeout: float = 5.0) -> None:
-        """Start baresip and connect to its control socket."""
+    async def start(self, timeout: float = 30.0) -> None:
+        """Start baresip and connect to its control socket.
+
+        Returns as soon as the socket opens; the generous deadline is for a loaded machine starting several
+        phones at once (the overload test starts three together).
+        """
         if shutil.which("baresip") is None:
             raise SipUaError("baresip is not installed: run `make setup` (Debian package baresip-core)")
         self._write_config()

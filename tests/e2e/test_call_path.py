@@ -78,10 +78,11 @@ async def settled(bot, timeout: float = 10.0) -> None:  # type: ignore[no-untype
 
 async def test_ari_websocket_drop_mid_call_reconnects_and_call_goes_on(bot, test_settings, tmp_path: Path) -> None:
     async with live_call(test_settings, tmp_path, seconds=40) as call:
-        await wait_for_event(bot.hub, ev.Said)
+        # generous deadlines on event waits: the phone starts, dials and hears the greeting on a loaded machine
+        await wait_for_event(bot.hub, ev.Said, timeout=30)
         before = bot.ari.reconnects
         await bot.ari.drop_websocket()
-        await asyncio.wait_for(_reconnected(bot, before), 10)
+        await asyncio.wait_for(_reconnected(bot, before), 30)
         # a keypad digit pressed after the reconnection travels as an ARI event: it reaching the call proves the
         # events flow again
         await call.press("9")
