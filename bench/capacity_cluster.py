@@ -27,6 +27,7 @@ import json
 import shutil
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -93,6 +94,8 @@ async def run_level(caller: Settings, db: Database, questions: list[Any], plan: 
         "resources": sampler.report(),
         "sipp": {"cpu_s": result.sipp_cpu_s, "failed": result.sipp_failed},
         "wall_s": round(time.monotonic() - t0, 1),
+        # each call's outcome (test numbers, but numbers all the same: not in the results)
+        "per_call": [{k: v for k, v in asdict(o).items() if v not in (None, "") and k != "number"} for o in outcomes],
     }
 
 
