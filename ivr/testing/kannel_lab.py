@@ -135,8 +135,11 @@ class KannelLab:
             self._procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, cwd=self.run_dir))
 
-    def start(self, timeout_s: float = 15.0) -> None:
-        """Start bearerbox, the fake SMSC, then smsbox; return when ``sendsms`` answers."""
+    def start(self, timeout_s: float = 60.0) -> None:
+        """Start bearerbox, the fake SMSC, then smsbox; return when ``sendsms`` answers.
+
+        It returns as soon as the ports open: the deadline is generous for a loaded machine.
+        """
         bearerbox, smsbox = _binary("bearerbox"), _binary("smsbox")
         fakesmsc = _binary("fakesmsc", FAKESMSC_PATHS)
         assert bearerbox and smsbox and fakesmsc

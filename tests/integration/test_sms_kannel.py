@@ -32,7 +32,8 @@ def kannel(tmp_path: Path) -> Iterator[KannelLab]:
     lab.stop()
 
 
-async def _wait_received(lab: KannelLab, count: int, timeout_s: float = 10.0) -> None:
+async def _wait_received(lab: KannelLab, count: int, timeout_s: float = 30.0) -> None:
+    """Until the fake SMSC logged ``count`` messages (an event wait: generous, it returns at once when they are)."""
     for _ in range(int(timeout_s * 10)):
         if len(lab.received()) >= count:
             return
@@ -52,7 +53,7 @@ def test_decode_fakesmsc_lines() -> None:
 
 async def test_outbox_delivers_through_real_kannel_after_outage(kannel: KannelLab, db: Database) -> None:
     clock = VirtualClock()
-    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password, "MAIRIE", timeout_s=3)
+    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password, "MAIRIE")
     outbox = SmsOutbox(db.sessions, gateway, clock, base_delay_s=60, max_attempts=5)
     accented = "Votre rendez-vous à l'état civil : https://ville.example/rdv (coût : 0 €)"
     plain = "Mairie: vos papiers sont prets"
@@ -98,7 +99,7 @@ async def test_kannel_down_then_back_the_sms_goes_out_on_return(kannel: KannelLa
     backoff is virtual; a real minute would only add wall time to the suite.
     """
     clock = VirtualClock()
-    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password, "MAIRIE", timeout_s=3)
+    gateway = KannelGateway(kannel.sendsms_url, kannel.username, kannel.password, "MAIRIE")
     outbox = SmsOutbox(db.sessions, gateway, clock, base_delay_s=60, max_attempts=5)
     await asyncio.to_thread(kannel.start)
     await outbox.enqueue("call-1", "06 12 34 56 78", "avant la panne")
