@@ -17,9 +17,12 @@ from pathlib import Path
 from ivr.call import events as ce
 from ivr.call.admission import Overflow
 from ivr.call.events import CallEvents
+from ivr.call.refusal import is_withheld, refusal_of
 from ivr.call.services import BotServices
+from ivr.dialog.events import CallbackRefusal
 from ivr.dialog.prompts import render
-from ivr.errors import AriError
+from ivr.dialog.records import CallbackDeclined
+from ivr.errors import AriError, IvrError
 from ivr.telephony.ari.events import StasisStart
 from ivr.tts.cache import write_atomic
 
@@ -64,15 +67,27 @@ class OverflowDesk:
             call_id = await ari.get_variable(ch.id, "IVR_CALL_ID")
         events = CallEvents(call_id or str(uuid.uuid4()), self.services.hub, self.services.clock.now)
         service = self.services.settings.asterisk.fallback_queue
+        now = self.services.clock.now()
+        refused: CallbackRefusal | None = "withheld" if is_withheld(ch.caller_number) else None
         try:
             if self.services.actions is None:
                 raise RuntimeError("no callback service")
-            now = self.services.clock.now()
-            await self.services.actions.schedule_callback(events.call_id, ch.caller_number, service, LANG,
-                                                   CALLBACK_SUMMARY, now)
+            if refused is None:
+                await self.services.actions.schedule_callback(events.call_id, ch.caller_number, service, LANG,
+                                                              CALLBACK_SUMMARY, now)
+        except IvrError as exc:  # premium or foreign number, caps, store: a refusal said to the caller
+            log.info("overflow callback refused: %s", exc.code)
+            refused = refusal_of(exc)
         except Exception:  # the caller is not left in silence: reception takes the call
             log.exception("overflow callback could not be stored")
             await ari.continue_in_dialplan(ch.id, "ivr-queue", service)
+            await events.emit(ce.Handoff(service, ce.HandoffReason.OVERLOAD))
+            return
+        if refused is not None:  # why, then reception's queue ([ivr-overflow] queue: the message, then Queue)
+            await events.emit(CallbackDeclined(refused, "reception"))
+            sound = await self._sound(f"callback_refused_{refused}")
+            await ari.set_variable(ch.id, "IVR_OVERFLOW_PROMPT", str(sound))
+            await ari.continue_in_dialplan(ch.id, "ivr-overflow", "queue")
             await events.emit(ce.Handoff(service, ce.HandoffReason.OVERLOAD))
             return
         await events.emit(ce.CallbackScheduled(service, now, reason="overload"))

@@ -6,7 +6,9 @@ The caller heard nothing and went to reception by the error path; now they hear 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +20,7 @@ from ivr.call.refusal import is_withheld, refusal_of
 from ivr.call.session import CallSession
 from ivr.clock import VirtualClock
 from ivr.dialog import records as rec
+from ivr.dialog.prompts import PROMPTS
 from ivr.enums import Outcome
 from ivr.errors import IvrError, StoreError
 from ivr.store import Database
@@ -112,3 +115,31 @@ def test_refusal_reasons() -> None:
     assert refusal_of(StoreError("x")) == "failed"
     assert is_withheld("") and is_withheld(" Anonymous ") and is_withheld(None)
     assert not is_withheld("+33612345678")
+
+
+@pytest.mark.parametrize(("number", "reason"), [("+33899123456", "number"), ("anonymous", "withheld")])
+async def test_overflow_key_1_refused_says_why_then_reception(db: Database, tmp_path: Path, number: str,
+                                                              reason: str) -> None:
+    """The overloaded line's "press 1 to be called back", refused: said, then reception.
+
+    The refusal is a file Asterisk plays, then the caller waits at reception; before, an exception was logged
+    and the caller went to the queue without a word.
+    """
+    from ivr.call.overflow import OverflowDesk
+    from ivr.config import PathsSettings, Settings
+    from ivr.telephony.ari.events import Channel, StasisStart
+
+    bot, scheduler = _bot(db)
+    settings = replace(Settings(), paths=PathsSettings(home=tmp_path))
+    bot.services.settings = settings
+    desk = OverflowDesk(bot.services)
+    channel = Channel("chan-1", "PJSIP/trunk-00000001", "Up", number, "", "s", "ivr-overflow-offer")
+    await desk.on_callback_key(StasisStart(channel, ("overflow-callback",)))
+    assert await scheduler.find() == []
+    assert ("continue", "chan-1", "ivr-overflow", "queue") in bot.ari.requests
+    [(_, _, _, prompt)] = [r for r in bot.ari.requests if r[:3] == ("set_variable", "chan-1", "IVR_OVERFLOW_PROMPT")]
+    assert Path(prompt).name == f"callback_refused_{reason}-fr"
+    assert Path(prompt + ".sln16").stat().st_size > 0  # noqa: ASYNC240 (the file Asterisk plays: a stat)
+    assert bot.tts.said[-1] == PROMPTS[f"callback_refused_{reason}"]["fr"]
+    kinds = [type(e.body) for e in bot.hub.history]
+    assert kinds == [rec.CallbackDeclined, ce.Handoff]
