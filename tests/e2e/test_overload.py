@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from callhelpers import live_call, place_call, synth_wav, wait_for_event
+from callhelpers import channels_at, live_call, place_call, synth_wav, wait_for_event
 from conftest import OPEN_TIME, running_bot
 
 from ivr.call.events import CallbackScheduled, CallOverflowed
 from ivr.config import OverloadSettings, Settings
+from ivr.dialog.records import CallbackDeclined
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
@@ -97,6 +98,34 @@ async def test_overflow_offers_a_callback_on_key_1(
         assert result.established
         assert result.heard_voiced_seconds > 2.0  # the offer, then the confirmation
         assert not [e for e in bot.hub.history if e.kind == "say"]  # the bot itself never spoke
+
+
+async def test_overflow_key_1_from_a_premium_number_is_refused_aloud_then_reception(
+    asterisk: Any, engines: Any, test_settings: Settings, tmp_path: Path
+) -> None:
+    """A +33 899 caller presses 1 on the overloaded line: told why, then reception; no callback stored.
+
+    "Je ne peux pas vous rappeler à ce numéro", then the reception queue, where the phone hears the queue.
+    """
+    settings = replace(
+        test_settings,
+        overload=OverloadSettings(latency_budget_s=0.01, overflow="callback"),
+        store=replace(test_settings.store, url=f"sqlite+aiosqlite:///{tmp_path / 'overload.db'}"),
+    )
+    async with running_bot(settings, engines, OPEN_TIME) as bot:
+        async with live_call(settings, tmp_path / "cb", seconds=90, caller="+33899123456") as call:
+            await wait_for_event(bot.hub, CallOverflowed, timeout=40)
+            await call.probe.wait_heard(2.0, timeout=30)
+            await call.press("1")
+            declined = await wait_for_event(bot.hub, CallbackDeclined, timeout=40)
+            assert declined.body == CallbackDeclined("number", "reception")
+            heard = call.probe.heard_so_far()
+            # the refusal is played, then the queue's music: the caller is never left in silence
+            await call.probe.wait_heard(heard + 3.0, timeout=40)
+            await channels_at(bot.ari, app="Queue", timeout=60)
+            assert not call.task.done()  # still on the line, waiting for a person
+        assert await bot.scheduler.find() == []
+        assert not [e for e in bot.hub.history if isinstance(e.body, CallbackScheduled)]
 
 
 class SlowStt:
