@@ -247,8 +247,8 @@ def write_tone(path: Path, seconds: float, freq: float = 700.0) -> None:
     write_wav(path, (0.3 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes(), rate=8000)
 
 
-async def wait_registered(settings: Settings, endpoint: str, timeout: float = 10.0) -> None:
-    """Wait until Asterisk sees the endpoint online (registration done)."""
+async def wait_registered(settings: Settings, endpoint: str, timeout: float = 30.0) -> None:
+    """Wait until Asterisk sees the endpoint online (registration done; generous: a loaded machine is slow)."""
     import httpx
 
     a = settings.asterisk

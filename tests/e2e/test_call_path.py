@@ -66,7 +66,7 @@ async def test_hangup_during_greeting_leaves_nothing_behind(bot, asterisk, test_
     assert not bot.router.sessions
 
 
-async def settled(bot, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def settled(bot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     """Wait until Asterisk holds no channel and no bridge (or give up after ``timeout`` s)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
