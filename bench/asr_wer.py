@@ -138,7 +138,7 @@ async def batch_experiment(lang: str, names: list[str], settings: Settings, roun
             "mean_latency_s": round(statistics.mean(lat), 3),
             "max_latency_s": round(max(lat), 3),
             "wall_per_4_s": round(statistics.mean(walls), 3),
-            "batch_sizes": stt.worker(lang).batches,
+            "batch_sizes": list(stt.worker(lang).batches),
         }
         await stt.aclose()
     return result

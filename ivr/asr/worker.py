@@ -10,6 +10,7 @@ used offline, for files longer than one window (the VAD caps a caller's utteranc
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -29,6 +30,8 @@ from ivr.errors import AsrError, ModelError
 log = logging.getLogger(__name__)
 
 MAX_PROMPT_TOKENS = 120
+BATCHES_KEPT = 10_000
+"""Batch sizes remembered (``WhisperWorker.batches``): a benchmark's worth, not a process lifetime's."""
 LONG_AUDIO_S = 29.0
 FULL_WINDOW_FRAMES = 3000
 """Whisper's training window: 30 s of 10 ms mel frames."""
@@ -84,9 +87,9 @@ class WhisperWorker:
         self._load_lock = threading.Lock()
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self.batches: list[int] = []
-        """Sizes of the batches taken so far (for benchmarks); a batch is counted before its callers wake, so
-        whoever holds a result also sees the batch that produced it."""
+        self.batches: collections.deque[int] = collections.deque(maxlen=BATCHES_KEPT)
+        """Sizes of the last batches taken (for benchmarks and tests); a batch is counted before its callers
+        wake, so whoever holds a result also sees the batch that produced it. Bounded: a bot decodes for months."""
         self.meter = CostMeter(options.initial_cost_s)
 
     def load_now(self) -> RecognitionLoad:
