@@ -7,7 +7,7 @@ the INVITE to the agent carrying ``X-IVR-Call-Id`` (the call's id) and ``X-IVR-S
 database holds that call, with that summary, under that id: what the agent console reads
 (``/api/agent/call/<X-IVR-Call-Id>`` answers the stored call's summary). The queue node runs no bot: the web
 front, following its AMI, stores the agent's answer (with the wait) as an event of that call, once, and
-``ivr stats`` counts the wait.
+``ivr stats`` counts the wait; a caller who hangs up while waiting there is stored as abandoned.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from callhelpers import until
+from callhelpers import channels_at, until
 from conftest import agent_phone
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from ivr.config import load_settings
 from ivr.probe.call import ProbeCall
 from ivr.store.db import Database
 from ivr.store.models import CallEventRow
+from ivr.telephony.ari.client import AriClient
 from ivr.telephony.asterisk.process import AsteriskProcess
 from ivr.testing.cluster_lab import cluster_env, database_url, pg_dir
 from ivr.testing.cluster_lab import ivr_cli as _ivr
@@ -112,6 +113,35 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         figures = await asyncio.to_thread(_ivr, env, "stats", "--json")  # the city's figures count that wait
         assert figures.returncode == 0, figures.stderr[-2000:]
         assert json.loads(figures.stdout)["waits"] == 1
+
+        # a caller who hangs up while waiting at the queue node (no agent there now): the web front stores the
+        # abandon with the call, which ends "abandoned" in the shared database
+        a = queue.asterisk
+        ari = AriClient(f"http://{a.bind}:{a.ari_port}", a.ari_user, queue.secrets.ari_password, a.app)
+        try:
+            earlier = {c["id"] for c in await ari.list_channels()}
+            gone = asyncio.Event()
+            waiting = ProbeCall(caller, tmp_path / "caller-waits", dtmf=[(4.0, "0")], seconds=90, hangup_on=gone)
+            call = asyncio.create_task(waiting.run(caller.asterisk.did))
+            await channels_at(ari, app="Queue", timeout=60, ignore=earlier)  # waiting in the queue node's queue
+            gone.set()
+            assert (await call).established
+        finally:
+            await ari.aclose()
+
+        async def abandoned() -> list[str]:
+            async with Database(database_url(env)) as db, db.sessions() as s:
+                rows = await s.scalars(select(CallEventRow.call_id).where(CallEventRow.kind == "queue_abandoned"))
+                return list(rows)
+
+        for _ in range(300):
+            if await abandoned():
+                break
+            await asyncio.sleep(0.1)
+        [left] = await abandoned()
+        assert left != call_id.group(1)
+        await until(lambda: any(c["id"] == left and c["outcome"] == "abandoned" for c in _stored_calls(env)), 30,
+                    "the abandoned call's outcome")
 
         # the dashboard's queues: the web front's AMI is the queue node's (the media nodes' bots use their own)
         queue_log = queue_ast.proc.logfile
