@@ -7,9 +7,11 @@ are checked against each other (the topology ``ivr up --nodes N`` builds, docs/c
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import io
+import itertools
 import re
 import shlex
 import typing
@@ -22,6 +24,7 @@ import yaml
 from ivr.cli import build_parser
 from ivr.cluster.nodes import node_sip_uri
 from ivr.config import PROJECT_ROOT, Settings, load_settings
+from ivr.telephony.asterisk.layout import layout_for
 from ivr.telephony.asterisk.render import check_role
 
 DOCKER = PROJECT_ROOT / "docker"
@@ -34,12 +37,15 @@ _VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 _SETTING = re.compile(r"\bIVR_([A-Z0-9]+)__([A-Z0-9_]+)\b")
 
 
-def documented_variables() -> dict[str, str]:
-    """env.example's variables (commented ones too) as an operator fills them in: blanks get sample values."""
+def documented_variables(*, active_only: bool = False) -> dict[str, str]:
+    """env.example's variables as an operator fills them in (blanks get sample values).
+
+    Commented-out ones too, unless ``active_only``: those are documented but not in a fresh docker/.env.
+    """
     out: dict[str, str] = {}
     for line in (DOCKER / "env.example").read_text().splitlines():
         m = _DOC_LINE.match(line.strip())
-        if m:
+        if m and not (active_only and line.startswith("#")):
             name, value = m.group(1), m.group(2).strip()
             out[name] = value or ADDRESSES.get(name) or f"sample-{name.lower().replace('_', '-')}"
     return out
@@ -59,7 +65,15 @@ def interpolate(text: str, values: dict[str, str]) -> str:
 
 
 def load_compose(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(interpolate((DOCKER / name).read_text(), documented_variables()))
+    """The compose file as Docker would see it, plus ``x-dotenv``: the docker/.env an operator writes for it.
+
+    That is env.example's uncommented lines, and the variables the file requires with ``${VAR:?}``.
+    """
+    text = (DOCKER / name).read_text()
+    documented = documented_variables()
+    data: dict[str, Any] = yaml.safe_load(interpolate(text, documented))
+    required = {m.group(1) for m in _VAR.finditer(text) if m.group(2) in ("?", ":?")}
+    data["x-dotenv"] = documented_variables(active_only=True) | {n: documented[n] for n in required}
     return data
 
 
@@ -69,7 +83,7 @@ def image_env(dockerfile: Path) -> dict[str, str]:
     env: dict[str, str] = {}
     for line in text.splitlines():
         if line.startswith("ENV "):
-            env.update(item.split("=", 1) for item in shlex.split(line[4:]) if "=" in item)
+            env.update(item.partition("=")[::2] for item in shlex.split(line[4:]) if "=" in item)
     return env
 
 
@@ -80,7 +94,7 @@ def parse_ivr(argv: list[str]) -> Any:
     try:
         with contextlib.redirect_stderr(err):
             return build_parser().parse_args(argv[1:])
-    except SystemExit:
+    except (SystemExit, argparse.ArgumentError):
         pytest.fail(f"`{shlex.join(argv)}` is not a valid ivr command: {err.getvalue().strip()}")
 
 
@@ -89,7 +103,7 @@ def service_settings(compose: dict[str, Any], name: str, tmp: Path) -> Settings:
     svc = compose["services"][name]
     env = image_env(PROJECT_ROOT / svc["build"]["dockerfile"])  # the build context is the repository
     if svc.get("env_file"):
-        env |= documented_variables()
+        env |= compose["x-dotenv"]
     env |= {k: str(v) for k, v in (svc.get("environment") or {}).items()}
     return load_settings({"paths": {"home": str(tmp / name)}}, environ=env, config_file=tmp / "absent.toml")
 
@@ -126,7 +140,8 @@ def test_plain_ivr_variables_are_compose_variables_or_read_by_code() -> None:
         for name in set(re.findall(r"\bIVR_[A-Z0-9_]+\b", path.read_text())):
             if "__" in name or name in documented:
                 continue
-            assert f'"{name}"' in code or f"${{{name}" in scripts, f"{path.name}: {name} is read by nothing"
+            read = f'"{name}"' in code or f"${{{name}" in scripts
+            assert read, f"{path.name}: {name} is neither in env.example nor read by the code or the entrypoints"
 
 
 @pytest.mark.parametrize("compose_file", ["compose.yaml", "compose.cluster.yaml"])
@@ -195,30 +210,52 @@ def test_cluster_compose_has_the_topology_of_ivr_up(tmp_path: Path) -> None:
 
 def _check_asterisk_pairs(services: dict[str, Any], renderers: dict[str, Settings]) -> None:
     """Each rendered configuration is run by exactly one Asterisk, and RTP ranges on the one host never overlap."""
-    def run_volume(svc: dict[str, Any]) -> str | None:
+    def run_volume(svc: dict[str, Any]) -> str:
         for volume in svc.get("volumes") or []:
-            source, _, target = volume.partition(":")
+            source, _, target = str(volume).partition(":")
             if target.split(":")[0] == ASTERISK_RUN:
                 return source
-        return None
+        return "(none)"
 
     asterisks = [run_volume(s) for s in services.values() if s.get("image") == "ivr-asterisk"]
     rendered = [run_volume(services[n]) for n in renderers]
-    assert None not in rendered and sorted(asterisks) == sorted(rendered), f"{asterisks} vs {rendered}"  # type: ignore[type-var]
+    assert "(none)" not in rendered and sorted(asterisks) == sorted(rendered), f"{asterisks} vs {rendered}"
     ranges = sorted((s.asterisk.rtp_start, s.asterisk.rtp_end) for s in renderers.values())
-    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(ranges):
         assert end < start, f"RTP ranges overlap: {ranges}"
 
 
-def _exec_start(unit: Path) -> list[str]:
-    text = unit.read_text().replace("\\\n", " ")
-    lines = [line for line in text.splitlines() if line.startswith("ExecStart=")]
-    assert len(lines) == 1, f"{unit.name}: one ExecStart"
-    return shlex.split(lines[0].removeprefix("ExecStart="))
+def _exec_lines(unit: Path) -> dict[str, list[list[str]]]:
+    """``ExecStart=``, ``ExecStartPre=``… of a unit, each split into its argv (continuation lines joined)."""
+    out: dict[str, list[list[str]]] = {}
+    for line in unit.read_text().replace("\\\n", " ").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.startswith("Exec"):
+            out.setdefault(key, []).append(shlex.split(value))
+    return out
 
 
-def test_systemd_units_run_real_ivr_commands() -> None:
+def test_systemd_units_run_real_ivr_commands(tmp_path: Path) -> None:
     units = sorted((DOCKER / "systemd").glob("*.service"))
-    assert units
-    commands = {unit.name: parse_ivr(_exec_start(unit)).command for unit in units}
-    assert {"serve", "web", "edge"} <= set(commands.values()), commands
+    started: dict[str, str] = {}
+    for unit in units:
+        execs = _exec_lines(unit)
+        assert len(execs.get("ExecStart", [])) == 1, f"{unit.name}: one ExecStart"
+        for key, argvs in execs.items():
+            for argv in argvs:
+                if Path(argv[0]).name == "ivr":
+                    args = parse_ivr(argv)
+                    started[f"{unit.name} {key}"] = " ".join(a for a in (args.command, getattr(
+                        args, "asterisk_cmd", None), getattr(args, "edge_cmd", None)) if a)
+                    home = Path(args.home)
+                elif Path(argv[0]).name == "asterisk":  # the configuration `ivr asterisk render` writes there
+                    settings = load_settings({"paths": {"home": str(tmp_path)}}, environ={},
+                                             config_file=tmp_path / "absent.toml")
+                    home_settings = dataclasses.replace(settings, paths=dataclasses.replace(
+                        settings.paths, home=home, asterisk_prefix=Path("/")))
+                    conf = str(layout_for(home_settings).conf)
+                    assert argv[argv.index("-C") + 1] == conf, f"{unit.name}: Asterisk must read {conf}"
+                    assert execs["ExecStartPre"], f"{unit.name}: nothing renders {conf}"
+                else:
+                    pytest.fail(f"{unit.name}: {key} runs {argv[0]}, neither ivr nor asterisk")
+    assert {"serve", "web", "edge run", "asterisk render"} <= set(started.values()), started
