@@ -41,6 +41,12 @@ AGENT_TONE_HZ = 700.0
 """What ``agent_phone`` sends as the agent's voice (conftest ``write_tone``)."""
 
 
+async def _ask_for_a_person(phone: ProbeCall) -> None:
+    """Press 0 once the greeting is heard (the bot is listening), not at a fixed second."""
+    await phone.wait_heard(1.0, timeout=60)
+    await phone.press("0")
+
+
 def _stored_calls(env: dict[str, str]) -> list[dict[str, object]]:
     listed = _ivr(env, "calls", "list", "--json", "--limit", "5")
     assert listed.returncode == 0, listed.stderr[-2000:]
@@ -68,8 +74,9 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
                                 "asterisk": {"bind": ADDRESSES[0], "sip_port": sip_port}}, environ={})
         async with agent_phone(queue, tmp_path / "agent", "agent2") as agent:
             done = asyncio.Event()
-            caller_phone = ProbeCall(caller, tmp_path / "caller", dtmf=[(4.0, "0")], seconds=90, hangup_on=done)
+            caller_phone = ProbeCall(caller, tmp_path / "caller", seconds=90, hangup_on=done)
             call = asyncio.create_task(caller_phone.run(caller.asterisk.did))
+            await _ask_for_a_person(caller_phone)
             await agent.wait_event("CALL_ESTABLISHED", timeout=60)  # it rang, and auto-answered
             # media flows end to end: the caller (on the media node) hears the agent's tone (on the queue node)
             await until(lambda: caller_phone.heard_so_far(AGENT_TONE_HZ) > 1.0, 30, "the agent's voice at the caller")
@@ -121,8 +128,9 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
         try:
             earlier = {c["id"] for c in await ari.list_channels()}
             gone = asyncio.Event()
-            waiting = ProbeCall(caller, tmp_path / "caller-waits", dtmf=[(4.0, "0")], seconds=90, hangup_on=gone)
+            waiting = ProbeCall(caller, tmp_path / "caller-waits", seconds=90, hangup_on=gone)
             call = asyncio.create_task(waiting.run(caller.asterisk.did))
+            await _ask_for_a_person(waiting)
             await channels_at(ari, app="Queue", timeout=60, ignore=earlier)  # waiting in the queue node's queue
             gone.set()
             assert (await call).established
@@ -159,8 +167,9 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
 
         before = exits()
         back = asyncio.Event()
-        second = ProbeCall(caller, tmp_path / "caller-2", dtmf=[(4.0, "0")], seconds=90, hangup_on=back)
+        second = ProbeCall(caller, tmp_path / "caller-2", seconds=90, hangup_on=back)
         call = asyncio.create_task(second.run(caller.asterisk.did))
+        await _ask_for_a_person(second)
         await until(lambda: exits() > before, 60, "the caller back in the bot after the queue node died")
         back.set()
         assert (await call).established
