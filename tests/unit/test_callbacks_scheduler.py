@@ -101,10 +101,11 @@ async def test_crash_while_dialling_is_recovered(db: Database) -> None:
     crashed = _scheduler(db, clock, world, dialer)
     cb = await crashed.schedule(None, "0612345678", "accueil", "fr", "x")
     task = asyncio.create_task(crashed.tick())
-    for _ in range(100):
-        if dialer.dialled:
-            break
-        await asyncio.sleep(0.01)
+
+    async def dialling() -> bool:
+        return bool(dialer.dialled)
+
+    await _eventually(dialling)
     assert (await crashed.get(cb.id)).status == "dialling"  # type: ignore[union-attr]
     task.cancel()  # the process dies mid-call
     with pytest.raises(asyncio.CancelledError):
