@@ -128,6 +128,8 @@ class AsrSettings:
     """English spoken set, tune split (70 questions, ``bench/spoken_eval.py``): base 83.0 % top-1, WER 23.1 %
     vs tiny.en 76.3 %, 26.5 %, for ≈0.1 s more CPU per utterance (0.25 vs 0.15 s, shared machine)."""
     cpu_threads: int = 2
+    compute_type: str = "int8"
+    """CTranslate2 weight type on CPU: ``int8``, ``int8_float32`` or ``float32``."""
     beam_size: int = 5
     """French spoken set, tune split (190 renderings): beam 5 73.3 % top-1 / WER 39.6 %, beam 1 68.5 % / 44.9 %;
     with a 10 s window beam 2 71.5 % vs beam 5 75.1 %. Asterisk prompts: 20.3 % vs 23.3 % WER (beam 1)."""

@@ -38,7 +38,7 @@ def asr_server_command(settings: Settings, args: argparse.Namespace) -> int:
     model = whisper_model_dir(name, settings.paths.cache_dir)
     argv = [sys.executable, "-m", "wyoming_faster_whisper", "--uri", args.uri, "--model", str(model),
             "--data-dir", str(settings.paths.cache_dir / "wyoming"), "--local-files-only",
-            "--stt-library", "faster-whisper", "--language", args.lang, "--compute-type", "int8",
+            "--stt-library", "faster-whisper", "--language", args.lang, "--compute-type", settings.asr.compute_type,
             "--cpu-threads", str(args.threads), "--beam-size", str(settings.asr.beam_size)]
     os.execv(sys.executable, argv)  # the server replaces this process (signals and exit code are its own)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,13 @@ SOUNDS_DIR = Path("/usr/share/asterisk/sounds")
 DOC_DIR = Path("/usr/share/doc")
 
 _NUMBER = re.compile(r"\d+")
+_ORDINAL = re.compile(r"\b(\d+)(?:ème|eme|è|e|ère|re|er|th|st|nd|rd)\b")
+"""``30e``, ``2ème``, ``1er``, ``4th``: an ordinal written with digits, spelled out like the cardinals."""
+_DIRECTION = re.compile(r"\(\w+\)")
+"""A one-word stage direction in the Debian transcripts, e.g. ``Pour (emphase)``: not said, not scored."""
+_SYMBOLS = {"fr": {"#": " dièse ", "*": " étoile ", "%": " pour cent "},
+            "en": {"#": " pound ", "*": " star ", "%": " percent "}}
+"""Key names whisper may write as symbols; spelled out on both sides like digits."""
 _EZ = re.compile(r"(?<=\w)(?:ez|er|ées|és|ée|é)\b")
 
 
@@ -30,12 +38,21 @@ def load_prompts(lang: str) -> dict[str, str]:
         for line in fh:
             if line.startswith(";") or ": " not in line:
                 continue
-            name, text = (part.strip() for part in line.split(": ", 1))
-            if not text or text[0] in "[(":
-                continue
-            if (SOUNDS_DIR / lang / f"{name}.wav").is_file():
+            name, raw = (part.strip() for part in line.split(": ", 1))
+            text = reference_text(raw)
+            if text and (SOUNDS_DIR / lang / f"{name}.wav").is_file():
                 prompts[name] = text
     return prompts
+
+
+def reference_text(raw: str) -> str | None:
+    """What a transcript line says aloud, or None for tones ``[...]`` and sound effects ``(...)``.
+
+    One-word stage directions are not speech: ``Pour (emphase)`` -> ``Pour``.
+    """
+    if not raw or raw[0] in "[(":
+        return None
+    return " ".join(_DIRECTION.sub(" ", raw).split()) or None
 
 
 def prompt_wav(lang: str, name: str) -> Path:
@@ -44,7 +61,7 @@ def prompt_wav(lang: str, name: str) -> Path:
 
 
 def normalize(text: str, lang: str, fold_ez: bool = False) -> str:
-    """Lower-case, spell numbers out, drop punctuation.
+    """Unicode NFC, lower-case, spell numbers, ordinals and key symbols out, drop punctuation; same on both sides.
 
     ``fold_ez`` (lenient French score) maps the homophone endings -ez, -er, -é(e)(s) to one form: whisper
     hears "composez", "composer" and "composé" alike and the reference transcripts mix them up too.
@@ -52,7 +69,11 @@ def normalize(text: str, lang: str, fold_ez: bool = False) -> str:
     import jiwer
     from num2words import num2words  # untyped (mypy override in pyproject)
 
-    text = _NUMBER.sub(lambda m: " " + num2words(int(m.group()), lang=lang) + " ", text.lower())
+    text = unicodedata.normalize("NFC", text).lower()
+    for symbol, spoken in _SYMBOLS.get(lang, {}).items():
+        text = text.replace(symbol, spoken)
+    text = _ORDINAL.sub(lambda m: " " + num2words(int(m.group(1)), lang=lang, to="ordinal") + " ", text)
+    text = _NUMBER.sub(lambda m: " " + num2words(int(m.group()), lang=lang) + " ", text)
     text = re.sub(r"[’'\-]", " ", text)
     transforms = [jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip()]  # type: ignore[no-untyped-call]  # unannotated
     pipeline = jiwer.Compose(transforms)

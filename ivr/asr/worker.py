@@ -72,6 +72,16 @@ class DecodeOptions:
     """... and its average token log-probability below this (whisper's own rule; threshold 1 disables)."""
     n_best: int = 1
     """Hypotheses kept from the beam (at most ``beam_size``): the others ride on the text as alternatives."""
+    compute_type: str = "int8"
+    """CTranslate2 weight type on CPU (``int8``, ``int8_float32``, ``float32``): the model ships in float16."""
+    patience: float = 1.0
+    """Beam search patience (CTranslate2): finished hypotheses wanted = ``beam_size`` x this."""
+    length_penalty: float = 1.0
+    """Exponent of the length normalisation of beam scores (CTranslate2 ``generate``)."""
+    timestamps: bool = False
+    """Decode in timestamp mode (whisper predicts segment times; the text keeps only the words)."""
+    suppress_blank: bool = True
+    """Forbid a blank or end-of-text as the first token (whisper's default)."""
 
 
 class WhisperWorker:
@@ -107,7 +117,7 @@ class WhisperWorker:
 
             started = time.perf_counter()
             try:
-                model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
+                model = WhisperModel(str(self.model_dir), device="cpu", compute_type=self.options.compute_type,
                                      cpu_threads=self.options.cpu_threads, num_workers=1)
             except (RuntimeError, ValueError, OSError) as exc:
                 raise ModelError(
@@ -213,14 +223,15 @@ class WhisperWorker:
         frames = self.window_frames(longest)
         feats = np.stack([pad_or_trim(model.feature_extractor(a)[..., :-1], frames) for a in audios])
         previous = tok.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt else []
-        prompt_ids = model.get_prompt(tok, previous, without_timestamps=True)
+        prompt_ids = model.get_prompt(tok, previous, without_timestamps=not self.options.timestamps)
         max_length = min(model.max_length, len(prompt_ids) + max_tokens(longest))
         encoded = model.encode(feats)
         results = model.model.generate(
             encoded, [list(prompt_ids) for _ in audios], beam_size=self.options.beam_size,
+            patience=self.options.patience, length_penalty=self.options.length_penalty,
             num_hypotheses=max(1, min(self.options.n_best, self.options.beam_size)),
             max_length=max_length, return_scores=True, return_no_speech_prob=True,
-            suppress_blank=True, suppress_tokens=self._suppress,
+            suppress_blank=self.options.suppress_blank, suppress_tokens=self._suppress,
             repetition_penalty=self.options.repetition_penalty,
             no_repeat_ngram_size=self.options.no_repeat_ngram_size,
         )
