@@ -58,6 +58,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "window6": {"min_window_s": 6.0},
     "window14": {"min_window_s": 14.0},
     "window30": {"adaptive_window": False},
+    "pad-silence": {"pad_silence": True},
+    "pad-silence-window6": {"pad_silence": True, "min_window_s": 6.0},
+    "pad-silence-window4": {"pad_silence": True, "min_window_s": 4.0},
+    "pad-silence-window30": {"pad_silence": True, "adaptive_window": False},
 }
 
 

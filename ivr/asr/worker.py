@@ -24,6 +24,7 @@ import numpy as np
 
 from ivr.asr.backlog import CostMeter, RecognitionLoad
 from ivr.asr.loops import clean, max_tokens
+from ivr.asr.padding import fit_window
 from ivr.asr.types import Hypotheses, alternatives_of
 from ivr.errors import AsrError, ModelError
 
@@ -82,6 +83,9 @@ class DecodeOptions:
     """Decode in timestamp mode (whisper predicts segment times; the text keeps only the words)."""
     suppress_blank: bool = True
     """Forbid a blank or end-of-text as the first token (whisper's default)."""
+    pad_silence: bool = False
+    """Pad the encoder window with the log-mel silence floor, as whisper was trained (``ivr.asr.padding``),
+    instead of faster-whisper's zeros."""
 
 
 class WhisperWorker:
@@ -216,12 +220,11 @@ class WhisperWorker:
         return texts
 
     def _decode_batch(self, audios: list[np.ndarray], prompt: str | None) -> list[str]:
-        from faster_whisper.audio import pad_or_trim
-
         model, tok = self._model, self._tokenizer
         longest = max(len(a) for a in audios) / 16000
         frames = self.window_frames(longest)
-        feats = np.stack([pad_or_trim(model.feature_extractor(a)[..., :-1], frames) for a in audios])
+        feats = np.stack([fit_window(model.feature_extractor(a)[..., :-1], frames, silence=self.options.pad_silence)
+                          for a in audios])
         previous = tok.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt else []
         prompt_ids = model.get_prompt(tok, previous, without_timestamps=not self.options.timestamps)
         max_length = min(model.max_length, len(prompt_ids) + max_tokens(longest))
