@@ -9,7 +9,7 @@ from ivr.asr.padding import fit_window, silence_level
 
 
 def _whisper_scaled_log_mel(power: np.ndarray) -> np.ndarray:
-    """whisper's scaling of a mel power spectrogram (clamp 8 decades below the max, then (x + 4) / 4)."""
+    """Whisper's scaling of a mel power spectrogram (clamp 8 decades below the max, then (x + 4) / 4)."""
     log = np.log10(np.clip(power, 1e-10, None))
     return (np.maximum(log, log.max() - 8.0) + 4.0) / 4.0
 
