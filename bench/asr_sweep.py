@@ -70,7 +70,8 @@ def decoder_options(overrides: dict[str, Any], base: DecodeOptions) -> DecodeOpt
     return replace(base, **{k: v for k, v in overrides.items() if k != "prompt"})
 
 
-def run(lang: str, names: list[str], configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def run(lang: str, names: list[str], configs: dict[str, dict[str, Any]],
+        partial: Path | None = None) -> list[dict[str, Any]]:
     """Decode the sample under every configuration; one model per weight type."""
     settings = load_settings()
     asr = settings.asr
@@ -110,6 +111,8 @@ def run(lang: str, names: list[str], configs: dict[str, dict[str, Any]]) -> list
                "hyps": hyps}
         print(f"{name:<20}{row['wer']:>8.1%}{row['wer_fold_ez']:>8.1%}{row['cpu_s_per_utterance']:>8.3f}", flush=True)
         out.append(row)
+        if partial is not None:  # written as it goes: a slow machine may not see the end
+            partial.write_text(json.dumps({"lang": lang, "results": out}, ensure_ascii=False, indent=1))
     return out
 
 
@@ -125,7 +128,7 @@ def main() -> int:
     names = [n for n in sample_names(args.lang) if n in prompts][: args.limit or None]
     configs = {k: CONFIGS[k] for k in args.only.split(",")} if args.only else CONFIGS
     print(f"{'config':<20}{'WER':>8}{'WER-ez':>8}{'CPU s':>8}   ({len(names)} {args.lang} prompts, 1 thread)")
-    rows = run(args.lang, names, configs)
+    rows = run(args.lang, names, configs, args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"lang": args.lang, "base": asdict(DecodeOptions()), "results": rows},
                                    ensure_ascii=False, indent=1))

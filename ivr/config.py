@@ -129,7 +129,9 @@ class AsrSettings:
     vs tiny.en 76.3 %, 26.5 %, for ≈0.1 s more CPU per utterance (0.25 vs 0.15 s, shared machine)."""
     cpu_threads: int = 2
     compute_type: str = "int8"
-    """CTranslate2 weight type on CPU: ``int8``, ``int8_float32`` or ``float32``."""
+    """CTranslate2 weight type on CPU: ``int8``, ``int8_float32`` or ``float32``. Asterisk prompts (150 French,
+    ``bench/asr_sweep.py``, one thread): int8 20.1 % WER at 0.23 s CPU per utterance, float32 19.8 % at 0.51 s,
+    int8_float32 21.2 % at 0.28 s: the quantisation costs about 0.3 point, not worth twice the CPU."""
     beam_size: int = 5
     """French spoken set, tune split (190 renderings): beam 5 73.3 % top-1 / WER 39.6 %, beam 1 68.5 % / 44.9 %;
     with a 10 s window beam 2 71.5 % vs beam 5 75.1 %. Asterisk prompts: 20.3 % vs 23.3 % WER (beam 1)."""
@@ -150,6 +152,12 @@ class AsrSettings:
     deadline_s: float = 2.5
     """From end of speech to text; past it the caller hears a re-prompt, then is offered a person (issue 9:
     heard p95 ≤ 2.5 s at 8 calls is the target, and 5–19 s of silence made callers hang up). 0 disables."""
+    pad_silence: bool = True
+    """Pad the encoder window with the log-mel silence floor as whisper was trained (``ivr.asr.padding``), not
+    faster-whisper's zeros; free. Asterisk prompts (``bench/asr_sweep.py``, 150 French, one thread): WER 19.5 %
+    vs 20.1 % at 0.23 s CPU per utterance both. French spoken tune split (150, ``spoken_eval.py --split tune
+    --limit 150``): routed right 75.8 % vs 73.4 %, wrong 0 % vs 0.8 %, top-1 77.3 % vs 75.0 %, WER 34.9 % vs
+    37.5 %."""
     min_window_s: float = 10.0
     """Shortest encoder window when ``adaptive_window`` (the utterance + 1 s, rounded up to 2 s, at least this).
     French spoken set, tune split: 10 s 75.1 % top-1 / WER 39.2 % vs 6 s 73.3 % / 39.6 %; the full 30 s window

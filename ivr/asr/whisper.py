@@ -33,7 +33,8 @@ class WhisperStt:
                                       repetition_penalty=asr.repetition_penalty,
                                       no_repeat_ngram_size=asr.no_repeat_ngram_size,
                                       min_window_s=asr.min_window_s, no_speech_threshold=asr.no_speech_threshold,
-                                      n_best=asr.n_best, compute_type=asr.compute_type)
+                                      n_best=asr.n_best, compute_type=asr.compute_type,
+                                      pad_silence=asr.pad_silence)
         self._workers: dict[str, WhisperWorker] = {}
 
     def worker(self, lang: str) -> WhisperWorker:
