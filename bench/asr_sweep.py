@@ -62,6 +62,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "pad-silence-window6": {"pad_silence": True, "min_window_s": 6.0},
     "pad-silence-window4": {"pad_silence": True, "min_window_s": 4.0},
     "pad-silence-window30": {"pad_silence": True, "adaptive_window": False},
+    "pad-silence-window14": {"pad_silence": True, "min_window_s": 14.0},
+    "pad-silence-lp0.6": {"pad_silence": True, "length_penalty": 0.6},
+    "pad-silence-vocab": {"pad_silence": True, "prompt": "vocab"},
 }
 
 
