@@ -48,6 +48,10 @@ class AsteriskSettings:
     """Address of the SIP (UDP) transport facing the carrier and phones; empty means ``bind``."""
     agent_networks: tuple[str, ...] = ("127.0.0.0/8",)
     """Networks agents' phones and browsers may register from (PJSIP ``permit`` / ``contact_permit``)."""
+    ami_networks: tuple[str, ...] = ("127.0.0.0/8",)
+    """Networks AMI logins may come from (``manager.conf`` ``permit``). A cluster on real addresses adds them: the
+    media nodes' callback dialers and the web front log into the queue node's AMI, each bot into its node's (on
+    one host, a connection to an address of the host comes from that same address)."""
     sip_port: int = 5060
     ari_port: int = 8088
     tls_port: int = 8089

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import dataclasses
 import io
+import ipaddress
 import itertools
 import re
 import shlex
@@ -18,6 +19,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 
@@ -25,7 +27,7 @@ from ivr.cli import build_parser
 from ivr.cluster.nodes import node_sip_uri
 from ivr.config import PROJECT_ROOT, Settings, load_settings
 from ivr.telephony.asterisk.layout import layout_for
-from ivr.telephony.asterisk.render import check_role
+from ivr.telephony.asterisk.render import check_role, template_context
 
 DOCKER = PROJECT_ROOT / "docker"
 ASTERISK_RUN = "/var/lib/ivr/asterisk"
@@ -206,6 +208,24 @@ def test_cluster_compose_has_the_topology_of_ivr_up(tmp_path: Path) -> None:
     assert len({s.cluster.node_name for s in loaded.values()}) == len(loaded)
     assert all(not s.web.enabled for n, s in loaded.items() if n != recorders[0])
     _check_asterisk_pairs(services, {**media, **queue})
+    # AMI: each bot logs into its node, the web front and the callback dialers into the queue node
+    for name, s in loaded.items():
+        if name != queue_name:
+            _check_ami_permits(s.asterisk.bind, q if s.asterisk.bind == queue_address else s, tmp_path)
+    for s in media.values():
+        _check_ami_permits(s.asterisk.bind, q, tmp_path)
+
+
+def _check_ami_permits(client: str, server: Settings, tmp: Path) -> None:
+    """The rendered manager.conf of ``server`` lets ``client`` log in (on one host: from the address it dials)."""
+    templates = PROJECT_ROOT / "asterisk-conf"  # what the image copies to its paths.asterisk_conf_dir
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined)
+    context = template_context(server, layout_for(server))
+    manager = env.get_template("manager.conf.j2").render(**context)
+    permits = [ipaddress.ip_network(line.split("=", 1)[1].strip(), strict=False)
+               for line in manager.splitlines() if line.startswith("permit")]
+    allowed = any(ipaddress.ip_address(client) in n for n in permits)
+    assert allowed, f"{server.cluster.node_name}'s AMI refuses logins from {client}: permit {permits}"
 
 
 def _check_asterisk_pairs(services: dict[str, Any], renderers: dict[str, Settings]) -> None:

@@ -144,6 +144,7 @@ def template_context(settings: Settings, layout: AsteriskLayout) -> dict[str, An
         "agent_passwords": {e: endpoint_password(settings.secrets, e)
                             for a_ in a.agents for e in (a_, f"web-{a_}")},
         "agent_networks": a.agent_networks,
+        "ami_networks": a.ami_networks,
         "sip_bind": a.sip_bind or a.bind,
         "tls_port": a.tls_port,
         "agents": a.agents,
