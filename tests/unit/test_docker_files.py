@@ -150,7 +150,6 @@ def test_plain_ivr_variables_are_compose_variables_or_read_by_code() -> None:
 def test_compose_builds_commands_and_settings_load(compose_file: str, tmp_path: Path) -> None:
     compose = load_compose(compose_file)
     services = compose["services"]
-    built = {s["image"] for s in services.values() if "build" in s}
     for name, svc in services.items():
         for dep in svc.get("depends_on") or []:
             assert dep in services, f"{name} depends on unknown service {dep}"
@@ -160,7 +159,11 @@ def test_compose_builds_commands_and_settings_load(compose_file: str, tmp_path: 
             stages: set[str] = set()
             for base, stage in re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", dockerfile.read_text(), re.M | re.I):
                 external = ":" in base or "$" in base  # a tagged registry image, or one chosen by an ARG
-                assert external or base in stages | built, f"{dockerfile.name}: FROM {base}, built by no service"
+                if not (external or base in stages):  # an image of this file: its service must be built first
+                    source = (svc["build"].get("additional_contexts") or {}).get(base, "")
+                    builder = services.get(source.removeprefix("service:"), {})
+                    assert source.startswith("service:") and builder.get("image") == base and "build" in builder, (
+                        f"{name}: FROM {base} needs additional_contexts {base}: service:<a service building it>")
                 stages.add(stage)
         for volume in svc.get("volumes") or []:
             source = volume.split(":")[0]
