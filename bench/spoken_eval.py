@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -41,6 +42,9 @@ from ivr.testing.spoken.voices import PLAIN_VOICES, VOICES  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
+RECOGNITION_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ivr" / "spoken-asr"
+"""Recognised readings per rendering, keyed on audio + recognition settings + prompt (outside the checkout), so a
+matcher change is re-scored in seconds; ``--no-cache`` recognises again."""
 PROMPT_ENTRIES = {"none": 0, "short": 20, "mid": 60, "long": 120}
 """Vocabulary prompt sizes (entries of ``ivr.nlu.vocabulary``); ``live`` is ``asr.prompt_entries``, the bot's."""
 
@@ -86,8 +90,32 @@ def render_all(items: list[Rendering]) -> list[bytes]:
         return list(pool.map(heard, items))
 
 
+def cache_key(pcm: bytes, lang: str, prompt: str, settings: Settings) -> str:
+    """What decides the recogniser's output: the audio, the language, the prompt and every ASR setting."""
+    h = hashlib.sha256(pcm)
+    h.update(json.dumps([lang, prompt, asdict(settings.asr)], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def cached_readings(key: str, use_cache: bool) -> tuple[str, tuple[str, ...]] | None:
+    """The (text, alternatives) stored for ``key``, if any."""
+    path = RECOGNITION_CACHE / f"{key}.json"
+    if not use_cache or not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return str(data["text"]), tuple(data["alternatives"])
+
+
+def store_readings(key: str, text: str, alternatives: tuple[str, ...]) -> None:
+    """Keep the readings of one recognition."""
+    RECOGNITION_CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = RECOGNITION_CACHE / f"{key}.tmp"
+    tmp.write_text(json.dumps({"text": text, "alternatives": list(alternatives)}, ensure_ascii=False), "utf-8")
+    tmp.replace(RECOGNITION_CACHE / f"{key}.json")
+
+
 async def recognise(items: list[Rendering], audio: list[bytes], settings: Settings, prompt_mode: str,
-                    sweep: dict[float, list[Row]] | None = None) -> list[Row]:
+                    sweep: dict[float, list[Row]] | None = None, use_cache: bool = True) -> list[Row]:
     """Recognise, match and classify every rendering, one at a time (the worker is otherwise idle).
 
     Each confirmation floor keyed in ``sweep`` classifies the same recognition again into its own rows, so a
@@ -104,13 +132,21 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
     entries = settings.asr.prompt_entries if prompt_mode == "live" else PROMPT_ENTRIES[prompt_mode]
     prompts = {lang: recognition_prompt(kb, lang, entries) for lang in ("fr", "en")}
     stt = WhisperStt(settings)
-    stt.warm_up(tuple(sorted({r.question.lang for r in items})))
+    keys = [cache_key(pcm, r.question.lang, prompts[r.question.lang], settings) for r, pcm in zip(items, audio,
+                                                                                               strict=True)]
+    if any(cached_readings(k, use_cache) is None for k in keys):
+        stt.warm_up(tuple(sorted({r.question.lang for r in items})))
     rows: list[Row] = []
     try:
-        for r, pcm in zip(items, audio, strict=True):
+        for r, pcm, key in zip(items, audio, keys, strict=True):
             lang = r.question.lang
             cpu0 = time.process_time()
-            heard_as = await stt.transcribe(pcm, lang, prompts[lang])
+            readings = cached_readings(key, use_cache)
+            if readings is None:
+                transcript = await stt.transcribe(pcm, lang, prompts[lang])
+                readings = (transcript.text, transcript.alternatives)
+                store_readings(key, *readings)
+            heard_text, alternatives = readings
             cpu = time.process_time() - cpu0
             q = r.question
             voice_floor = settings.nlu.voice_confirm_floor
@@ -118,13 +154,13 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
             def match(t: str, lg: str, floor: float = voice_floor) -> Any:
                 return matcher.match(t, lg, confirm_floor=floor)
 
-            text, result = best_reading(match, heard_as.text, heard_as.alternatives, lang) \
-                if heard_as.text.strip() else (heard_as.text, None)
+            text, result = best_reading(match, heard_text, alternatives, lang) \
+                if heard_text.strip() else (heard_text, None)
             for floor, floor_rows in (sweep or {}).items():
                 if result is None:
                     continue
-                ftext, fres = best_reading(lambda t, lg, f=floor: match(t, lg, f), heard_as.text,
-                                           heard_as.alternatives, lang)
+                ftext, fres = best_reading(lambda t, lg, f=floor: match(t, lg, f), heard_text,
+                                           alternatives, lang)
                 floor_rows.append(Row(lang, r.voice.name, r.condition.label, r.question.expected, r.question.text,
                                 ftext, str(fres.decision.value), fres.intent, outcome(r.question.expected, fres),
                                 bool(fres.candidates) and fres.candidates[0].intent == r.question.expected, 0.0))
@@ -203,6 +239,8 @@ def main() -> int:
     p.add_argument("--calls", type=int, default=0, help="also route N French renderings through real calls")
     p.add_argument("--voice-floors", default="",
                    help="comma list of nlu.voice_confirm_floor values to score on the same recognitions")
+    p.add_argument("--no-cache", action="store_true",
+                   help=f"recognise again instead of reading {RECOGNITION_CACHE} (CPU figures need it)")
     p.add_argument("--out", type=Path, default=RESULTS / "spoken_eval.json")
     args = p.parse_args()
     settings = settings_for(args)
@@ -211,7 +249,7 @@ def main() -> int:
     audio = render_all(items)
     print(f"rendered {len(items)} utterances in {time.perf_counter() - t0:.0f} s")
     sweep: dict[float, list[Row]] = {float(f): [] for f in args.voice_floors.split(",") if f.strip()}
-    rows = asyncio.run(recognise(items, audio, settings, args.prompt, sweep))
+    rows = asyncio.run(recognise(items, audio, settings, args.prompt, sweep, use_cache=not args.no_cache))
     out = report(rows, args, settings)
     print_report(out)
     if sweep:
