@@ -45,6 +45,9 @@ class Weights:
     """Share of the best utterance's similarity in the nearest-neighbour part (the rest: mean of the top k)."""
     centroid_share: float = 0.5
     """Share of the similarity to the intent's mean vector in ``embed`` (the rest: nearest neighbours)."""
+    classifier: float = 0.0
+    """Share of the trained classifier's probability (:mod:`ivr.nlu.scorer`) in the final score; the rest is
+    the weighted similarity above. 0 (the default of an old calibration file) ignores the classifier."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +57,20 @@ class Scores:
     embed: Floats
     fuzzy: Floats
     keywords: Floats
+    proba: Floats | None = None
+    """The trained classifier's probabilities, when there is one."""
 
-    def combined(self, w: Weights) -> Floats:
-        """The weighted score."""
+    def similarity(self, w: Weights) -> Floats:
+        """The weighted similarity signals."""
         total = w.embed + w.fuzzy + w.keywords
         return (w.embed * self.embed + w.fuzzy * self.fuzzy + w.keywords * self.keywords) / total
+
+    def combined(self, w: Weights) -> Floats:
+        """The final score: similarity mixed with the classifier's probability by ``w.classifier``."""
+        similarity = self.similarity(w)
+        if self.proba is None or w.classifier <= 0.0:
+            return similarity
+        return (1.0 - w.classifier) * similarity + w.classifier * self.proba
 
 
 class IntentIndex:

@@ -16,6 +16,7 @@ from ivr.nlu.encoder import Encoder, default_encoder
 from ivr.nlu.index import IntentIndex, Scores
 from ivr.nlu.model import LANGS, IntentKind, KnowledgeBase
 from ivr.nlu.oos import OUT_OF_SCOPE, load_oos
+from ivr.nlu.scorer import IntentScorer, train_scorer
 from ivr.nlu.spoken import spoken_form
 from ivr.nlu.types import Candidate, Decision, MatchResult
 
@@ -88,6 +89,7 @@ def index_rows(kb: KnowledgeBase) -> tuple[list[str], list[int], list[str], list
 
 
 _INDEX_CACHE: dict[tuple[str, int], IntentIndex] = {}
+_SCORER_CACHE: dict[tuple[str, int], IntentScorer | None] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -107,6 +109,22 @@ def build_index(kb: KnowledgeBase, encoder: Encoder) -> IntentIndex:
     return index
 
 
+def build_scorer(kb: KnowledgeBase, encoder: Encoder) -> IntentScorer | None:
+    """The classifier of ``kb``, trained once per knowledge version and encoder (``None``: a single class)."""
+    key = (kb.version, id(encoder))
+    with _CACHE_LOCK:
+        if key in _SCORER_CACHE:
+            return _SCORER_CACHE[key]
+    index = build_index(kb, encoder)
+    _, labels, texts, _ = index_rows(kb)
+    scorer = train_scorer(labels, texts, index.vectors, len(index.intents)) if len(set(labels)) > 1 else None
+    with _CACHE_LOCK:
+        if len(_SCORER_CACHE) > 4:
+            _SCORER_CACHE.clear()
+        _SCORER_CACHE[key] = scorer
+    return scorer
+
+
 class HybridMatcher:
     """Sentence embeddings (USE multilingual) plus fuzzy lexical signals, with a rule-based alarm."""
 
@@ -115,11 +133,16 @@ class HybridMatcher:
         self.calibration = calibration
         self.encoder = encoder or default_encoder()
         self.index = build_index(kb, self.encoder)
+        self.scorer = build_scorer(kb, self.encoder) if calibration.weights.classifier > 0 else None
         self.emergency_ids = frozenset(i.id for i in kb.intents.values() if i.kind is IntentKind.EMERGENCY)
 
     def scores(self, text: str, lang: str = "fr") -> Scores:
         """The raw per-intent signals (for calibration and debugging)."""
-        return self.index.score(text, self.encoder.encode([text])[0], self.calibration.weights, lang)
+        vector = self.encoder.encode([text])
+        scores = self.index.score(text, vector[0], self.calibration.weights, lang)
+        if self.scorer is None:
+            return scores
+        return dataclasses.replace(scores, proba=self.scorer.proba([text], vector)[0])
 
     def match(self, text: str, lang: str, *, confirm_floor: float | None = None) -> MatchResult:
         """The verdict on ``text`` spoken in ``lang`` (a lower ``confirm_floor`` widens the confirm band)."""
