@@ -111,8 +111,18 @@ class Bot:
             asr_pending=load.pending if load else 0, asr_cost_s=round(load.per_utterance_s, 3) if load else 0.0,
             loop_lag_max_s=round(lag.max_s, 4), loop_lag_p99_s=round(lag.p99_s, 4), loop_lag_samples=lag.samples,
             store_queued=store.queued if store else 0, store_dropped=store.dropped + store.refused if store else 0,
-            history_dropped=self.hub.history.dropped,
+            history_dropped=self.hub.history.dropped, tasks=_task_count(), held=self.held(),
         )
+
+    def held(self) -> dict[str, int]:
+        """Sizes of what the bot keeps per call: each returns to zero (or its bound) when calls are over."""
+        out = {"history_calls": self.hub.history.calls}
+        if self.media is not None:
+            out |= {"media_pending": self.media.pending, "media_live": self.media.live}
+        if self.router is not None:
+            out |= {"router_calls": len(self.router.calls), "router_sessions": len(self.router.sessions),
+                    "router_watchers": len(self.router.watchers)}
+        return out
 
     async def stop(self) -> None:
         """Stop taking calls and release everything."""
@@ -128,3 +138,11 @@ class Bot:
                 await close()
         await self.media.stop()
         await self.ari.aclose()
+
+
+def _task_count() -> int:
+    """Asyncio tasks of the running loop (0 outside one)."""
+    try:
+        return len(asyncio.all_tasks())
+    except RuntimeError:
+        return 0

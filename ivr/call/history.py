@@ -92,6 +92,11 @@ class EventHistory(Generic[E]):
         """The kept events of one call."""
         return [e.event for e in self._calls.get(call_id, ())]
 
+    @property
+    def calls(self) -> int:
+        """Calls with events kept (bounded by ``total``: a call leaves once its last kept event is dropped)."""
+        return len(self._calls)
+
     def clear(self) -> None:
         """Forget everything kept (the drop count stays)."""
         self._all.clear()

@@ -37,6 +37,9 @@ from ivr.telephony.medialeg import attach_media
 
 log = logging.getLogger(__name__)
 
+PARK_MARGIN_S = 300.0
+"""Beyond the queue's timeout, how long a call handed to a queue is remembered for its return: the Dial and
+the queue's own set-up take seconds; minutes of margin cost one small record per transfer."""
 WATCH_QUEUE = 256
 """Events kept for one followed channel (a dialer leg) until its follower reads them."""
 
@@ -71,6 +74,8 @@ class _Call:
     dialog: Any
     session: Call | None = None
     task: asyncio.Task[Outcome] | None = None
+    parked_at: float | None = None
+    """Monotonic time its session handed it to a queue (it may come back with ``queue-exit``)."""
 
 
 @dataclass
@@ -160,7 +165,20 @@ class StasisRouter:
             if isinstance(event, ChannelDestroyed):
                 self.calls.pop(event.channel.id, None)
 
+    def _expire_parked(self) -> None:
+        """Forget calls handed to a queue longer ago than a queue can keep a caller (plus set-up margin).
+
+        A caller leaves the queue for the bot only when no agent took the call, within the queue's timeout;
+        one who hung up in the queue or talked to an agent never comes back, and ChannelDestroyed does not
+        reach an app the channel has left. One that comes back later still gets a fresh dialog on its call id.
+        """
+        limit = self.services.settings.asterisk.queue_timeout_s + PARK_MARGIN_S
+        now = self.services.clock.monotonic()
+        for cid in [cid for cid, c in self.calls.items() if c.parked_at is not None and now - c.parked_at > limit]:
+            del self.calls[cid]
+
     async def _on_start(self, event: StasisStart) -> None:
+        self._expire_parked()
         ch = event.channel
         if ch.name.startswith(("AudioSocket/", "UnicastRTP/", "WebSocket/", "Snoop/")):
             return  # our own media legs
@@ -220,14 +238,24 @@ class StasisRouter:
         )
         call.call_id = session.call_id
         call.session = session
+        call.parked_at = None
         self.sessions[channel_id] = session
 
         async def run() -> Outcome:
+            outcome: Outcome | None = None
             try:
-                return await session.run()
+                outcome = await session.run()
+                return outcome
             finally:
                 call.dialog = session.dialog
                 self.sessions.pop(channel_id, None)
+                if outcome is Outcome.TRANSFERRED:
+                    call.parked_at = services.clock.monotonic()
+                elif self.calls.get(channel_id) is call:
+                    # only a call handed to a queue comes back (queue-exit) and needs its dialog; the others
+                    # are over, and ChannelDestroyed never reaches an app the channel has left: kept, each
+                    # ended call held its session and dialog for the process's life (issue 11, memory)
+                    del self.calls[channel_id]
 
         call.task = asyncio.create_task(run())
         call.task.add_done_callback(_log_failure)

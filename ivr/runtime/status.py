@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,12 @@ class RuntimeStatus:
     """Call events the store writer dropped (queue full, ``store.writer_queue``) or the database refused."""
     history_dropped: int = 0
     """Events the in-memory history dropped past ``store.history_per_call`` / ``history_total``."""
+    tasks: int = 0
+    """Asyncio tasks of the bot's event loop: with no call up it comes back to the idle count (issue 11)."""
+    held: dict[str, int] = field(default_factory=dict)
+    """Sizes of the structures kept per call (router's calls and sessions, media legs waiting or open, the
+    event history's calls). Each comes back to zero, or to its bound, once calls are over: one that keeps
+    growing while ``calls`` does not is a per-call leak."""
 
 
 def status_path(home: Path) -> Path:

@@ -161,6 +161,27 @@ class AudioSocketServer:
         self._waiting[call_uuid] = asyncio.get_running_loop().create_future()
         return call_uuid
 
+    def forget(self, call_uuid: str) -> None:
+        """Drop the slot of a leg that will never be waited for.
+
+        Its ``externalMedia`` request failed or the call ended first: otherwise each such call would leave one
+        future behind for the process's life.
+        """
+        fut = self._waiting.pop(call_uuid, None)
+        if fut is not None and not fut.done():
+            fut.cancel()
+
+    @property
+    def pending(self) -> int:
+        """Legs waiting for Asterisk to connect: bounded by the calls being set up, zero when idle."""
+        return len(self._waiting)
+
+    @property
+    def live(self) -> int:
+        """Open AudioSocket connections (closed ones are pruned as new ones arrive)."""
+        self._live = {c for c in self._live if not c.closed}
+        return len(self._live)
+
     async def wait_for(self, call_uuid: str, timeout: float = 5.0) -> AudioSocketConnection:
         """The connection Asterisk opens for ``call_uuid``."""
         fut = self._waiting[call_uuid]

@@ -72,6 +72,7 @@ async def attach_media(ari: Ari, server: AudioSocketServer, channel_id: str, hos
             stop.set()
             await keepalive
     except BaseException:
+        server.forget(call_uuid)
         if ext_id:
             with contextlib.suppress(AriError):
                 await ari.hangup(ext_id)

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.call.router import StasisRouter
+from ivr.call.router import PARK_MARGIN_S, StasisRouter
 from ivr.dialog import events as dev
 from ivr.enums import Outcome
 from ivr.errors import AriError
@@ -36,6 +36,8 @@ class ScriptedCall:
     resume: dev.QueueExited | None
     digits: list[str] = field(default_factory=list)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    outcome: Outcome | None = None
+    """How it ends; by default handed to a queue (or, back from it, a callback)."""
 
     def on_dtmf(self, digit: str) -> None:
         self.digits.append(digit)
@@ -46,6 +48,8 @@ class ScriptedCall:
     async def run(self) -> Outcome:
         await self.ended.wait()
         self.dialog = f"dialog of {self.call_id}"
+        if self.outcome is not None:
+            return self.outcome
         return Outcome.TRANSFERRED if self.resume is None else Outcome.CALLBACK
 
 
@@ -54,10 +58,12 @@ class Calls:
     """The session factory the router is given: remembers every call it built."""
 
     built: list[ScriptedCall] = field(default_factory=list)
+    outcome: Outcome | None = None
 
     def __call__(self, channel_id: str, caller_number: str, *, connect_media: Any, call_id: str | None,
                  dialog: Any, resume: dev.QueueExited | None) -> ScriptedCall:
-        call = ScriptedCall(channel_id, caller_number, call_id or f"call-{len(self.built) + 1}", dialog, resume)
+        call = ScriptedCall(channel_id, caller_number, call_id or f"call-{len(self.built) + 1}", dialog, resume,
+                            outcome=self.outcome)
         self.built.append(call)
         return call
 
@@ -178,10 +184,11 @@ async def test_run_survives_a_failing_dispatch_and_drain_cancels_stragglers() ->
     bot.ari.close()
     await router.run()
     assert [c.channel_id for c in calls.built] == ["chan-1"]
+    task = router.calls["chan-1"].task
     await router.drain(timeout=0.01)  # the caller never hangs up: the call task is cancelled
     await settle()
-    task = router.calls["chan-1"].task
     assert task is not None and task.cancelled()
+    assert not router.calls  # and the cancelled call is forgotten
 
 
 async def test_a_followed_channel_nobody_reads_keeps_a_bounded_backlog() -> None:
@@ -194,3 +201,47 @@ async def test_a_followed_channel_nobody_reads_keeps_a_bounded_backlog() -> None
         await router.dispatch(ChannelDtmfReceived(_channel("leg-1"), "5", 100))
     assert queue.qsize() == WATCH_QUEUE  # the rest dropped (logged), the router goes on
     assert not calls.built
+
+
+async def test_a_finished_call_leaves_nothing_in_the_router() -> None:
+    """Issue 11 (memory): an ended call is forgotten when its session ends.
+
+    ChannelDestroyed never reaches an app the channel has left: kept until then, each call held its session and
+    dialog for the process's life.
+    """
+    bot, calls = fake_bot(), Calls(outcome=Outcome.RESOLVED)
+    router = _router(bot, calls)
+    for n in range(5):
+        await router.dispatch(StasisStart(_channel(f"chan-{n}"), ("inbound",)))
+        await router.dispatch(ChannelHangupRequest(_channel(f"chan-{n}"), 16))
+    await settle()
+    assert (router.calls, router.sessions) == ({}, {})
+
+
+async def test_a_call_handed_to_a_queue_is_kept_for_its_return_then_forgotten() -> None:
+    bot, calls = fake_bot(), Calls()
+    router = _router(bot, calls)
+    await router.dispatch(StasisStart(_channel(), ("inbound",)))
+    calls.built[0].on_hangup()  # handed to the queue (TRANSFERRED): it may come back
+    await settle()
+    assert list(router.calls) == ["chan-1"]
+    # the caller hung up in the queue (or talked to an agent): it never comes back; once no queue can still
+    # hold it, the next call's arrival forgets it
+    bot.clock.advance(bot.services.settings.asterisk.queue_timeout_s + PARK_MARGIN_S + 1)
+    calls.outcome = Outcome.RESOLVED
+    await router.dispatch(StasisStart(_channel("chan-2"), ("inbound",)))
+    assert list(router.calls) == ["chan-2"]
+    await router.drain(0)
+
+
+async def test_a_call_resumed_from_the_queue_is_not_expired_while_it_talks() -> None:
+    bot, calls = fake_bot(), Calls()
+    router = _router(bot, calls)
+    await router.dispatch(StasisStart(_channel(), ("inbound",)))
+    calls.built[0].on_hangup()
+    await settle()
+    await router.dispatch(StasisStart(_channel(), ("queue-exit", "accueil", "TIMEOUT")))
+    bot.clock.advance(bot.services.settings.asterisk.queue_timeout_s + PARK_MARGIN_S + 1)
+    await router.dispatch(StasisStart(_channel("chan-2"), ("inbound",)))
+    assert set(router.calls) == {"chan-1", "chan-2"}  # the resumed call is live again, not parked
+    await router.drain(0)

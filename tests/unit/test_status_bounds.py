@@ -31,3 +31,26 @@ async def test_drops_are_in_the_runtime_status(db: Database) -> None:
     assert (status.store_queued, status.store_dropped) == (3, 2)
     assert status.history_dropped == 3
 
+
+
+async def test_the_runtime_status_reports_what_is_held_per_call_and_the_tasks() -> None:
+    """Issue 11: an operator sees a per-call structure or the task count grow while no call is up."""
+    import asyncio
+
+    from ivr.telephony.audiosocket import AudioSocketServer
+
+    hub = EventHub()
+    hub.keep_history = True
+    media = AudioSocketServer("127.0.0.1", 0)
+    bot = Bot(Settings(), None, None, media, hub, router=None)  # type: ignore[arg-type]
+    idle = bot.runtime_status()
+    assert idle.held == {"history_calls": 0, "media_pending": 0, "media_live": 0}
+    await hub.publish(ev(1))
+    slot = media.new_call_uuid()
+    extra = asyncio.ensure_future(asyncio.sleep(10))
+    status = bot.runtime_status()
+    assert (status.held["history_calls"], status.held["media_pending"]) == (1, 1)
+    assert status.tasks == idle.tasks + 1
+    extra.cancel()
+    media.forget(slot)
+    assert bot.runtime_status().held["media_pending"] == 0
