@@ -176,7 +176,9 @@ class AsrSettings:
     """Knowledge-base vocabulary entries (services, places, intent words) given to whisper as its prompt; 0 = none.
     Tune splits with the 10 s window: French 20 entries 75.8 % top-1 / WER 37.5 % vs 60 entries 75.1 % / 39.2 %;
     (6 s window: none 70.9 %, 20 73.3 %, 60 73.3 %, 120 69.1 %). English (base): none 86.4 % / 22.3 %, 20 84.8 % /
-    20.6 %, 60 83.0 % / 23.1 %. Asterisk prompts (unrelated speech) 20.0 % with 60 entries vs 20.3 % without."""
+    20.6 %, 60 83.0 % / 23.1 %. Asterisk prompts (unrelated speech) 20.0 % with 60 entries vs 20.3 % without.
+    With ``pad_silence`` (French tune split, 150): 20 entries 75.8 % routed / WER 34.9 % vs none 74.2 % / 37.0 %;
+    Asterisk prompts 18.9 % vs 19.5 % for +0.04 s CPU per utterance."""
 
 
 @dataclass(frozen=True, slots=True)
