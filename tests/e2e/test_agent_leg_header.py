@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from callhelpers import place_call, synth_wav, wait_for_event
+from callhelpers import live_call, synth_wav, wait_for_event
 from conftest import agent_phone
 
 from ivr.config import Settings
@@ -21,11 +21,15 @@ async def test_agent_leg_carries_the_call_id(bot, engines, asterisk, test_settin
     await asyncio.to_thread(asterisk.cli, "pjsip set logger host 127.0.0.3")
     try:
         q = await synth_wav(engines, "Je voudrais parler à un conseiller.", "fr", tmp_path / "q.wav")
-        async with agent_phone(test_settings, tmp_path / "agent", "agent2") as agent:
-            call = asyncio.create_task(place_call(test_settings, tmp_path / "caller", segments=[(2.0, q)], seconds=20))
-            transfer = await wait_for_event(bot.hub, "handoff", timeout=25, has=("summary",))
-            await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=20)
-            await call
+        # the caller stays on until the agent's phone rings (a fixed 20 s call could end first on a loaded
+        # machine: recognition, then the transfer prompt, then the queue)
+        async with (
+            agent_phone(test_settings, tmp_path / "agent", "agent2") as agent,
+            live_call(test_settings, tmp_path / "caller", segments=[(2.0, q)]) as call,
+        ):
+            transfer = await wait_for_event(bot.hub, "handoff", timeout=60, has=("summary",))
+            await agent.wait_event("CALL_INCOMING", "CALL_ESTABLISHED", "CALL_REMOTE_SDP", timeout=60)
+            await call.end()
         log = asterisk.proc.logfile.read_text(errors="replace")
         invites = [block for block in log.split("<--- Transmitting SIP request")
                    if "INVITE sip:" in block and "127.0.0.3" in block]
