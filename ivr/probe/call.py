@@ -125,6 +125,8 @@ class ProbeCall:
         self.caller = caller
         """The caller ID the carrier presents (a French mobile by default; ``+33899…`` is a premium-rate line)."""
         self._established = asyncio.Event()
+        self.dialled_at: float | None = None
+        """Event-loop time the INVITE went out (after the phone started): where "answered within N s" starts."""
         segs = list(segments or [])
         if wav is not None:
             segs.append((delay, wav))
@@ -143,6 +145,7 @@ class ProbeCall:
         established_at: float | None = None
         try:
             await ua.dial(f"sip:{number}@{a.bind}:{a.sip_port}")
+            self.dialled_at = asyncio.get_running_loop().time()
             # an event wait: the deadline only matters when the call never comes up (loaded machine: generous)
             ev = await ua.wait_event("CALL_ESTABLISHED", "CALL_CLOSED", timeout=30)
             if ev.type == "CALL_ESTABLISHED":
