@@ -26,6 +26,7 @@ import logging
 import os
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from common import RESULTS, Stack, stack, synth_questions
 from loadrun import run_plan
 
 from ivr.probe.footprint import Footprint, file_growth, footprint, growth, settle
+from ivr.probe.heap import HeapMark, heap_mark, held_growth
 from ivr.probe.load import LoadPlan
 
 SETTLE_S = 120.0
@@ -82,10 +84,12 @@ async def main(argv: list[str]) -> int:
             await run_plan(st, questions, LoadPlan(1, 1, call_s=12.0), home / "warmup", 60.0)
             start = await snapshot(st)
             marks = {"start": start}
+            heaps = {"start": heap_mark(st.bot.held())}  # per-call structures, tasks, RSS after malloc_trim
             if args.burst:
                 plan = LoadPlan(args.burst, args.burst, rate=args.burst_rate, call_s=args.seconds, first_number=1000)
                 phases["burst"] = await run_plan(st, questions, plan, home / "burst", args.seconds + 300)
                 marks["after_burst"] = await snapshot(st, start)
+                heaps["after_burst"] = heap_mark(st.bot.held())
                 prints.append(line("burst", phases["burst"]))
                 print(prints[-1], flush=True)
             if args.minutes:
@@ -96,9 +100,11 @@ async def main(argv: list[str]) -> int:
                 phases["steady"] = await run_plan(st, questions, plan, home / "steady",
                                                   args.minutes * 60 + args.seconds + 300)
                 marks["end"] = await snapshot(st, start)
+                heaps["end"] = heap_mark(st.bot.held())
                 prints.append(line("steady", phases["steady"]))
                 print(prints[-1], flush=True)
     end = marks.get("end") or marks.get("after_burst") or start
+    heap_end: HeapMark = heaps.get("end") or heaps.get("after_burst") or heaps["start"]
     lost = sum(p["lost"] for p in phases.values())
     errors = sum(len(p["bot_errors"]) + len(p["error_logs"]) + p["sipp"]["failed"] for p in phases.values())
     report = {
@@ -110,6 +116,8 @@ async def main(argv: list[str]) -> int:
         "file_growth": file_growth(start, end),
         "rss_growth_mb": {name: round(end.processes[name].rss_mb - p.rss_mb, 1)
                           for name, p in start.processes.items() if name in end.processes},
+        "heap": {k: asdict(v) for k, v in heaps.items()},
+        "held_growth": held_growth(heaps["start"], heap_end),
         "phases": {k: summary(v) for k, v in phases.items()},
         "per_call": {k: v["per_call"] for k, v in phases.items()},
     }
@@ -120,6 +128,8 @@ async def main(argv: list[str]) -> int:
     print(f"end:   {end.counts()}  rss {_rss(end)}")
     print(f"growth: {report['growth'] or 'none'}; regular files opened since the start: "
           f"{report['file_growth'] or 'none'}")
+    print(f"bot after malloc_trim: rss {heaps['start'].rss_mb} -> {heap_end.rss_mb} MB, tasks "
+          f"{heaps['start'].tasks} -> {heap_end.tasks}, per-call structures grown: {report['held_growth'] or 'none'}")
     print(f"wrote {args.out}")
     return 0
 
