@@ -157,7 +157,10 @@ async def recognise(items: list[Rendering], audio: list[bytes], settings: Settin
             text, result = best_reading(match, heard_text, alternatives, lang) \
                 if heard_text.strip() else (heard_text, None)
             for floor, floor_rows in (sweep or {}).items():
-                if result is None:
+                if result is None:  # nothing recognised: the same row at every floor (same denominators)
+                    floor_rows.append(Row(lang, r.voice.name, r.condition.label, q.expected, q.text, heard_text,
+                                          "no_text", None, "right" if q.expected == "OOS" else "abstained",
+                                          False, 0.0))
                     continue
                 ftext, fres = best_reading(lambda t, lg, f=floor: match(t, lg, f), heard_text,
                                            alternatives, lang)
