@@ -49,7 +49,7 @@ lint: python-deps
 bench: setup
 	$(BIN)/python bench/asr_wer.py
 	$(BIN)/python bench/kb_eval.py
-	$(BIN)/python bench/spoken_eval.py --calls 20
+	$(BIN)/python bench/spoken_eval.py --calls 20 --no-cache
 	$(BIN)/python -m ivr kb calibrate --out bench/results/calibration.toml --trade-off bench/results/confirm_tradeoff.json
 	$(BIN)/python bench/eos_tuning.py
 	$(BIN)/python bench/turn_latency.py
