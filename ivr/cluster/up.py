@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ivr.cluster.kamailio import KamailioEdge
 from ivr.cluster.nodes import node_layer, node_settings, node_sip_uri
 from ivr.cluster.postgres import PostgresServer
@@ -131,8 +133,10 @@ def up(settings: Settings, nodes: int) -> Manifest:
                  "asterisk": {"bind": QUEUE_NODE_ADDRESS, **ports},  # AMI: the dashboard's queues and agents
                  "web": {"host": settings.web.host, "port": settings.web.port}}
     _prepare_home(settings, web_home, web_layer)
-    _spawn_ivr(web_home, "web", ["web"])
+    web = _spawn_ivr(web_home, "web", ["web"])
     manifest.web, manifest.web_url = str(web_home), f"http://{settings.web.host}:{settings.web.port}/"
+    # it serves only once it records the queue node's outcomes: a call handed over before that would miss them
+    wait_until(lambda: _answers(manifest.web_url), 180, "web front (HTTP)", web)
     (root / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
     return manifest
 
@@ -153,6 +157,15 @@ def with_cluster_store(settings: Settings) -> Settings:
     if m is None:
         return settings
     return dataclasses.replace(settings, store=dataclasses.replace(settings.store, url=m.database_url))
+
+
+def _answers(url: str) -> bool:
+    """Whether an HTTP server answers at ``url`` (any status: it is up)."""
+    try:
+        httpx.get(url, timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return True
 
 
 def _node_settings(home: Path) -> Settings:
