@@ -5,10 +5,15 @@ from __future__ import annotations
 from ivr.nlu.text import fold
 
 _YES = frozenset({"oui", "ouais", "ouai", "d accord", "daccord", "ok", "okay", "bien sur", "volontiers",
-                  "yes", "yeah", "yep", "sure", "please", "oui merci", "oui s il vous plait"})
+                  "yes", "yeah", "yep", "sure", "please", "oui merci", "oui s il vous plait",
+                  # the answer to the bot's own "c'est bien ça ?" / "is that right?"; whisper often hears the
+                  # "oui" before it as "hum" (a filler below): "Hum, c'est bien ça." was re-prompted until goodbye
+                  "c est bien ca", "c est ca", "tout a fait", "exactement", "absolument",
+                  "that s right", "that is right", "exactly", "correct"})
 _NO = frozenset({"non", "non merci", "pas besoin", "no", "nope", "no thanks", "no thank you", "ca ira",
                  "c est bon", "rien"})
-_FILLERS = frozenset({"ah", "euh", "eh", "bah", "ben", "bon", "alors", "hm", "hmm", "oh", "well", "um", "uh"})
+_FILLERS = frozenset({"ah", "euh", "eh", "bah", "ben", "bon", "alors", "hm", "hmm", "hum", "oh", "well", "um",
+                      "uh"})
 _FIRST = ("premier", "premiere", "1er", "le 1", "first", "the 1st", "numero 1", "number 1")
 _SECOND = ("deuxieme", "second", "seconde", "2e", "2eme", "le 2", "numero 2", "number 2", "the 2nd", "dernier",
            "derniere", "last")

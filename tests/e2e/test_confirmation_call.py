@@ -72,7 +72,12 @@ async def test_yes_by_voice_gets_the_answer(bot, engines, confirming, test_setti
     call, task = await _ask(bot, engines, test_settings, tmp_path)
     assert call.ua is not None
     await call.ua.set_source(await _answer_wav(engines, "Oui, c'est bien ça.", tmp_path / "oui.wav"))
-    confirmed = await wait_for_event(bot.hub, "confirm", timeout=30, yes=True)
+    try:
+        confirmed = await wait_for_event(bot.hub, "confirm", timeout=30, yes=True)
+    except AssertionError as e:  # what whisper heard tells a recognition miss from a dialog fault (failed once, loaded)
+        heard = [(x.data["text"], x.data.get("lang")) for x in bot.hub.history if x.kind == "transcript"]
+        said = [x.data["key"] for x in bot.hub.history if x.kind == "say"]
+        raise AssertionError(f"{e}; transcripts (synthetic speech): {heard}; said: {said}") from None
     assert confirmed.data["intent"] == "room_rental"
     answer = await wait_for_event(bot.hub, "say", timeout=15, key="answer:room_rental")
     assert "salle" in str(answer.data["text"])

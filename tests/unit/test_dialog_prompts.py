@@ -70,6 +70,10 @@ def test_word_spotting() -> None:
     assert yes_or_no("Oui, s'il vous plaît") is True
     assert yes_or_no("euh non merci") is False
     assert yes_or_no("je voudrais un passeport") is None
+    # answering "c'est bien ça ?" with its own words; "oui" heard by whisper as "hum" on a real call
+    assert yes_or_no("Hum, c'est bien ça.") is True and yes_or_no("Tout à fait") is True
+    assert yes_or_no("That's right") is True and yes_or_no("c'est bon") is False
+    assert yes_or_no("c'est bien ça le problème, je voudrais un passeport") is None
     assert ordinal_choice("le premier") == 1 and ordinal_choice("plutôt le deuxième") == 2
     assert ordinal_choice("the second one") == 2 and ordinal_choice("je sais pas") is None
     assert emergency_case("Au secours il y a de la fumée partout") == "fire"
