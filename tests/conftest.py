@@ -133,7 +133,8 @@ def test_settings(test_home: Path) -> Settings:
         {
             "asterisk": {"queue_timeout_s": 25},
             # real calls on a loaded shared machine: the deadline itself is tested on the virtual clock
-            "asr": {"deadline_s": 8.0},
+            # (8 s was passed on the loaded machine: whisper late on a 2 s question, 'asr_late' instead of the handoff)
+            "asr": {"deadline_s": 20.0},
             # nor does admission refuse calls because this busy machine decodes slowly (tested on its own)
             "overload": {"latency_budget_s": 30.0},
             # every real call comes from the same test number: only the returning-caller test recalls callers
