@@ -49,6 +49,48 @@ def free_udp_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
+MEDIA_PORTS_PER_CALL = 4
+"""What one SIPp call may bind above ``-mp`` (RTP and RTCP, audio and video), counted generously."""
+
+_claimed: set[int] = set()
+"""UDP port numbers handed to the SIPp processes of this harness that are still running, whatever the address.
+
+A port free now is not enough: SIPp binds its media ports one call at a time, consecutively above ``-mp``,
+and a control port picked in the meantime for another SIPp can fall in that range. That SIPp then exits at
+once with errno 98 and its calls are never placed: the soak's burst counted 10 such calls as dropped.
+"""
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def claim_udp_ports(host: str, span: int = 1, attempts: int = 200) -> int:
+    """The first of ``span`` consecutive UDP ports, free on ``host`` and not claimed by another SIPp here.
+
+    Released with :func:`release_udp_ports` once the process that uses them has ended.
+    """
+    for _ in range(attempts):
+        first = free_udp_port(host)
+        ports = range(first, first + span)
+        if ports.stop > 65536 or not _claimed.isdisjoint(ports):
+            continue
+        if all(_bindable(host, p) for p in ports[1:]):
+            _claimed.update(ports)
+            return first
+    raise SippError(f"no {span} free consecutive UDP ports on {host}")
+
+
+def release_udp_ports(first: int, span: int = 1) -> None:
+    """Give back ports claimed by :func:`claim_udp_ports`."""
+    _claimed.difference_update(range(first, first + span))
+
+
 def write_ulaw(wav: Path, out: Path, *, lead_s: float, total_s: float) -> float:
     """Raw 8 kHz µ-law for ``rtp_stream``: ``lead_s`` of silence, the wav, silence up to ``total_s``.
 
@@ -251,6 +293,8 @@ class SippProcess:
         self._proc: asyncio.subprocess.Process | None = None
         self._cpu_s = 0.0
         self._t0 = 0.0
+        self._ports: list[tuple[int, int]] = []
+        """(first, span) of the UDP ports claimed for this process, released when it has ended."""
 
     @property
     def pid(self) -> int | None:
@@ -263,11 +307,17 @@ class SippProcess:
             raise SippError("sipp is not installed: run `make setup` (Debian package sip-tester)")
         c = self.callers
         await asyncio.to_thread(self._write_files)
+        media_span = MEDIA_PORTS_PER_CALL * max(1, c.concurrent)
+        self._ports = [(claim_udp_ports(c.host), 1), (claim_udp_ports("127.0.0.1"), 1)]
+        if not c.media_port:
+            self._ports.append((claim_udp_ports(c.host, media_span), media_span))
+        sip_port, control_port = self._ports[0][0], self._ports[1][0]
+        media_port = c.media_port or self._ports[2][0]
         argv = [
             "sipp", c.target, "-s", c.did, "-sf", str(c.workdir / "scenario.xml"),
             "-inf", str(c.workdir / "numbers.csv"),
-            "-i", c.host, "-p", str(free_udp_port(c.host)), "-cp", str(free_udp_port("127.0.0.1")),
-            "-mi", c.host, "-mp", str(c.media_port or free_udp_port(c.host)),
+            "-i", c.host, "-p", str(sip_port), "-cp", str(control_port),
+            "-mi", c.host, "-mp", str(media_port),
             "-m", str(len(c.numbers)), "-l", str(c.concurrent),
             "-r", "1", "-rp", f"{max(1, round(1000 / c.rate))}ms",
             "-trace_stat", "-stf", str(c.workdir / "stats.csv"), "-fd", "1",
@@ -312,7 +362,13 @@ class SippProcess:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+        self._release()
         return await asyncio.to_thread(self._result, time.monotonic() - self._t0, proc.returncode)
+
+    def _release(self) -> None:
+        for first, span in self._ports:
+            release_udp_ports(first, span)
+        self._ports = []
 
     def _result(self, wall_s: float, returncode: int | None) -> SippResult:
         d = self.callers.workdir
@@ -332,6 +388,7 @@ class SippProcess:
         if self._proc is not None and self._proc.returncode is None:
             self._proc.kill()
             await self._proc.wait()
+        self._release()
 
 
 _EXPECTED_NOISE = ("receive timeout on message", "Resolving remote host", "There were more errors",

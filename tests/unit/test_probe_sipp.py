@@ -6,9 +6,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ivr.audio.codecs import ulaw_to_pcm16
 from ivr.audio.wav import write_wav
+from ivr.probe import sipp
 from ivr.probe.load import number
 from ivr.probe.sipp import Scenario, parse_log, parse_stats, write_ulaw
 
@@ -51,3 +53,18 @@ def test_marks_are_grouped_by_caller_in_order() -> None:
 
 def test_test_callers_get_french_mobile_numbers() -> None:
     assert number(0) == "0600000000" and number(1234) == "0600001234"
+
+
+
+def test_a_port_inside_another_sipps_media_range_is_not_handed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the soak's burst: a control port picked inside a running SIPp's media range made that SIPp exit (errno 98)
+    offered = iter([47000, 47010, 47100, 47010])
+    monkeypatch.setattr(sipp, "free_udp_port", lambda host: next(offered))
+    media = sipp.claim_udp_ports("127.0.0.1", 40)
+    control = sipp.claim_udp_ports("127.0.0.1")
+    assert (media, control) == (47000, 47100)  # 47010 is in 47000-47039: skipped
+    sipp.release_udp_ports(media, 40)
+    assert sipp.claim_udp_ports("127.0.0.1") == 47010  # given back once that SIPp has ended
+    sipp.release_udp_ports(control)
+    sipp.release_udp_ports(47010)
+    assert not sipp._claimed
