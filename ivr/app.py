@@ -113,6 +113,8 @@ async def start_bot(
 
         await attach_web(bot)
     await bot.router.adopt_orphans()
+    if bot.router.overflow is not None:
+        await bot.router.overflow.warm()
     bot.tasks.append(asyncio.create_task(bot.looplag.run(), name="loop-lag"))
     bot.tasks.append(asyncio.create_task(publish(status_path(settings.paths.home), bot.runtime_status),
                                          name="runtime-status"))

@@ -33,6 +33,10 @@ LANG = "fr"
 CALLBACK_SUMMARY = "Rappel demandé : lignes automatiques saturées"
 
 
+WARM_PROMPTS = ("overflow_queue", "overflow_callback", "overflow_callback_done")
+"""The messages a caller the bot does not take may hear, rendered when the bot starts."""
+
+
 class OverflowDesk:
     """Sends calls the bot does not take to reception, or offers them a callback."""
 
@@ -93,6 +97,19 @@ class OverflowDesk:
         await events.emit(ce.CallbackScheduled(service, now, reason="overload"))
         await ari.set_variable(ch.id, "IVR_OVERFLOW_PROMPT", str(await self._sound("overflow_callback_done")))
         await ari.continue_in_dialplan(ch.id, "ivr-overflow-done", "s")
+
+    async def warm(self) -> None:
+        """Render the overflow messages before the first call needs them.
+
+        The first caller over capacity arrives when the machine is busiest: rendered on first use, the message
+        left that caller about 2.5 s of silence after the answer on a loaded machine. A failure here is not
+        fatal: the message is then rendered on first use, as before.
+        """
+        for key in WARM_PROMPTS:
+            try:
+                await self._sound(key)
+            except Exception:  # any engine failure: logged, and the call that needs it renders it again
+                log.warning("overflow message %s not rendered in advance", key, exc_info=True)
 
     async def _sound(self, key: str) -> Path:
         """The prompt as a ``.sln16`` file Asterisk plays; the path is given without extension."""

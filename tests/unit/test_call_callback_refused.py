@@ -143,3 +143,20 @@ async def test_overflow_key_1_refused_says_why_then_reception(db: Database, tmp_
     assert bot.tts.said[-1] == PROMPTS[f"callback_refused_{reason}"]["fr"]
     kinds = [type(e.body) for e in bot.hub.history]
     assert kinds == [rec.CallbackDeclined, ce.Handoff]
+
+
+async def test_the_overflow_messages_are_rendered_when_the_bot_starts(db: Database, tmp_path: Path) -> None:
+    """The first caller over capacity hears the message at once: no synthesis on the busiest moment's path."""
+    from ivr.call.overflow import WARM_PROMPTS, OverflowDesk
+    from ivr.config import PathsSettings, Settings
+
+    bot, _ = _bot(db)
+    bot.services.settings = replace(Settings(), paths=PathsSettings(home=tmp_path))
+    desk = OverflowDesk(bot.services)
+    await desk.warm()
+    assert bot.tts.said == [PROMPTS[k]["fr"] for k in WARM_PROMPTS]
+    for key in WARM_PROMPTS:
+        assert (tmp_path / "sounds" / f"{key}-fr.sln16").stat().st_size > 0
+    said = len(bot.tts.said)
+    await desk._sound("overflow_queue")  # what a call over capacity asks for: already there
+    assert len(bot.tts.said) == said
