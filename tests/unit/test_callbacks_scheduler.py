@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from ivr.actions.quota import QuotaExceeded
 from ivr.clock import VirtualClock
 from ivr.store import Database
 from ivr.store.records import CallbackRecord
+from ivr.testing.waits import eventually
 
 
 class ScriptedDialer:
@@ -105,7 +105,7 @@ async def test_crash_while_dialling_is_recovered(db: Database) -> None:
     async def dialling() -> bool:
         return bool(dialer.dialled)
 
-    await _eventually(dialling)
+    await eventually(dialling)
     assert (await crashed.get(cb.id)).status == "dialling"  # type: ignore[union-attr]
     task.cancel()  # the process dies mid-call
     with pytest.raises(asyncio.CancelledError):
@@ -173,14 +173,6 @@ async def test_cancel_and_bad_numbers(db: Database) -> None:
     assert await sched.tick() == [] and dialer.dialled == []
 
 
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
-    """Wait for the run loop's background work (event-driven on a busy machine, not a fixed sleep)."""
-    for _ in range(int(timeout_s / 0.02)):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
-
 
 async def test_run_loop_on_virtual_time_does_not_block_on_long_calls(db: Database) -> None:
     clock, world = VirtualClock(), World()
@@ -197,17 +189,17 @@ async def test_run_loop_on_virtual_time_does_not_block_on_long_calls(db: Databas
         return {c.status for c in await sched.find()} == {"done"}
 
     try:
-        await _eventually(lambda: dialled(1))
+        await eventually(lambda: dialled(1))
         assert [c.summary for c in dialer.dialled] == ["long call"]
         await sched.schedule(None, "0698765432", "urbanisme", "fr", "second", clock.now() + timedelta(seconds=45))
         clock.advance(30)
         await asyncio.sleep(0.2)
         assert len(dialer.dialled) == 1  # not yet due
         clock.advance(30)
-        await _eventually(lambda: dialled(2))
+        await eventually(lambda: dialled(2))
         assert [c.summary for c in dialer.dialled] == ["long call", "second"]  # while the first is still on
         dialer.hold.set()
-        await _eventually(all_done)
+        await eventually(all_done)
     finally:
         runner.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -12,6 +11,7 @@ from ivr.actions.sms.outbox import SmsOutbox
 from ivr.clock import VirtualClock
 from ivr.errors import SmsError
 from ivr.store import Database
+from ivr.testing.waits import eventually
 
 
 class ScriptedGateway:
@@ -89,7 +89,7 @@ async def test_run_loop_wakes_on_enqueue_and_retries_on_virtual_time(db: Databas
     runner = asyncio.create_task(outbox.run())
     try:
         await outbox.enqueue("c1", "0612345678", "tout de suite")
-        await _eventually(lambda: _now(bool(gw.sent)))  # the run loop's work: event-driven, not a fixed sleep
+        await eventually(lambda: _now(bool(gw.sent)))  # the run loop's work: event-driven, not a fixed sleep
         assert gw.sent == [("+33612345678", "tout de suite")]
 
         gw.up = False
@@ -99,7 +99,7 @@ async def test_run_loop_wakes_on_enqueue_and_retries_on_virtual_time(db: Databas
             r = await outbox.get(late)
             return r is not None and r.attempts >= 1
 
-        await _eventually(attempted)
+        await eventually(attempted)
         rec = await outbox.get(late)
         assert rec is not None and rec.status == "pending" and rec.attempts == 1
         gw.up = True
@@ -111,7 +111,7 @@ async def test_run_loop_wakes_on_enqueue_and_retries_on_virtual_time(db: Databas
         for _ in range(8):  # poll every 5 virtual seconds until the 30 s backoff has passed
             clock.advance(5)
             await asyncio.sleep(0.05)
-        await _eventually(sent)
+        await eventually(sent)
         rec = await outbox.get(late)
         assert rec is not None and rec.status == "sent"
     finally:
@@ -152,11 +152,3 @@ async def test_stored_actions_for_the_live_call(db: Database) -> None:
 async def _now(value: bool) -> bool:
     return value
 
-
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
-    """Wait for the run loop's background work (a busy machine may take a while; never a fixed sleep)."""
-    for _ in range(int(timeout_s / 0.02)):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
