@@ -107,7 +107,7 @@ def up(settings: Settings, nodes: int) -> Manifest:
                    "web": {"enabled": False}}
     queue_layer["asterisk"].update(ports)
     _prepare_home(settings, queue_home, queue_layer)
-    queue_ast = AsteriskProcess(_node_settings(queue_home))
+    queue_ast = AsteriskProcess(component_settings(queue_home))
     queue_ast.start()  # no bot there: the agents register to it, the media nodes dial it
     manifest.queue = str(queue_home)
     node_uris: list[str] = []
@@ -168,7 +168,8 @@ def _answers(url: str) -> bool:
     return True
 
 
-def _node_settings(home: Path) -> Settings:
+def component_settings(home: Path) -> Settings:
+    """The settings of the component ``ivr up`` prepared in ``home`` (a node, the queue node)."""
     from ivr.config import load_settings
 
     return load_settings({"paths": {"home": str(home)}}, environ={}, config_file=home / "ivr.toml")
@@ -202,9 +203,9 @@ def down(settings: Settings) -> list[str]:
         name = Path(home).name
         if _process(Path(home), "voicebot").stop():
             stopped.append(f"{name} voicebot")
-        if AsteriskProcess(_node_settings(Path(home))).stop():
+        if AsteriskProcess(component_settings(Path(home))).stop():
             stopped.append(f"{name} asterisk")
-    if m.queue and AsteriskProcess(_node_settings(Path(m.queue))).stop():
+    if m.queue and AsteriskProcess(component_settings(Path(m.queue))).stop():
         stopped.append("queue asterisk")
     if PostgresServer(Path(m.pg_root), m.pg_port).stop():
         stopped.append("postgresql")
@@ -232,7 +233,7 @@ def status(settings: Settings) -> list[dict[str, Any]]:
             edge_row["healthy"], edge_row["error"] = False, str(exc)
     rows.append(edge_row)
     for home in m.nodes:
-        ns = _node_settings(Path(home))
+        ns = component_settings(Path(home))
         ast = AsteriskProcess(ns)
         apid, bpid = ast.proc.pid(), _process(Path(home), "voicebot").pid()
         rows.append({"component": f"{Path(home).name} asterisk", "address": node_sip_uri(ns).removeprefix("sip:"),
@@ -241,7 +242,7 @@ def status(settings: Settings) -> list[dict[str, Any]]:
                      f"{ns.asterisk.audiosocket_port}", "pid": bpid,
                      "healthy": bool(bpid and apid and ast.app_registered())})
     if m.queue:
-        qs = _node_settings(Path(m.queue))
+        qs = component_settings(Path(m.queue))
         queue_ast = AsteriskProcess(qs)
         qpid = queue_ast.proc.pid()
         rows.append({"component": "queue asterisk", "address": node_sip_uri(qs).removeprefix("sip:"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from ivr.config import PROJECT_ROOT
+from ivr.config import PROJECT_ROOT, Settings
 from ivr.probe.sipua import free_port
 
 EDGE = "127.0.0.1"
@@ -88,3 +88,10 @@ def database_url(env: dict[str, str]) -> str:
     """The running cluster's PostgreSQL (from its manifest)."""
     manifest = Path(env["IVR_PATHS__HOME"]) / "cluster" / "cluster.json"
     return str(json.loads(manifest.read_text())["database_url"])
+
+
+def queue_settings(env: dict[str, str]) -> Settings:
+    """The queue node's settings, as ``ivr up`` wrote them in the cluster's home."""
+    from ivr.cluster.up import component_settings
+
+    return component_settings(Path(env["IVR_PATHS__HOME"]) / "cluster" / "queue")

@@ -21,11 +21,10 @@ from callhelpers import until
 from conftest import agent_phone, phone, write_tone
 
 from ivr.actions.dialer import trunk_number
-from ivr.config import load_settings
 from ivr.probe.sipua import free_port
 from ivr.store.db import Database
 from ivr.store.models import CallbackRow
-from ivr.testing.cluster_lab import cluster_env, database_url, ivr_cli, pg_dir
+from ivr.testing.cluster_lab import cluster_env, database_url, ivr_cli, pg_dir, queue_settings
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
               pytest.mark.asterisk, pytest.mark.slow]
@@ -64,8 +63,7 @@ async def test_a_callback_on_a_media_node_rings_the_queue_nodes_agent_then_the_c
         up = await asyncio.to_thread(ivr_cli, env, "up", "--nodes", "2", "--detach", timeout=900)
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
         url = database_url(env)
-        queue_home = home / "cluster" / "queue"
-        queue = load_settings({"paths": {"home": str(queue_home)}}, environ={}, config_file=queue_home / "ivr.toml")
+        queue = queue_settings(env)
         (tmp_path / "citizen").mkdir()
         write_tone(tmp_path / "citizen" / "voice.wav", seconds=120, freq=500.0)
         async with agent_phone(queue, tmp_path / "agent", "agent2") as agent, \

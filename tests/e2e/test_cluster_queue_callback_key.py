@@ -24,7 +24,7 @@ from ivr.store.db import Database
 from ivr.store.models import CallbackRow, CallEventRow
 from ivr.telephony.ari.client import AriClient
 from ivr.telephony.asterisk.process import AsteriskProcess
-from ivr.testing.cluster_lab import cluster_env, database_url, pg_dir
+from ivr.testing.cluster_lab import cluster_env, database_url, pg_dir, queue_settings
 from ivr.testing.cluster_lab import ivr_cli as _ivr
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
@@ -45,12 +45,10 @@ async def _stored(url: str) -> tuple[list[CallbackRow], list[dict[str, object]]]
 async def test_key_1_at_the_queue_node_takes_the_caller_back_for_a_callback(tmp_path: Path) -> None:
     pg = pg_dir()
     env = cluster_env(tmp_path, pg, 1)
-    home = Path(env["IVR_PATHS__HOME"])
     try:
         up = await asyncio.to_thread(_ivr, env, "up", "--nodes", "1", "--detach", timeout=600)
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
-        queue_home = home / "cluster" / "queue"
-        queue = load_settings({"paths": {"home": str(queue_home)}}, environ={}, config_file=queue_home / "ivr.toml")
+        queue = queue_settings(env)
         caller = load_settings({"paths": {"home": str(tmp_path / "caller-home")},
                                 "asterisk": {"bind": EDGE, "sip_port": int(env["IVR_ASTERISK__SIP_PORT"])}},
                                environ={})

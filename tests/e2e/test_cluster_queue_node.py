@@ -29,7 +29,7 @@ from ivr.store.db import Database
 from ivr.store.models import CallEventRow
 from ivr.telephony.ari.client import AriClient
 from ivr.telephony.asterisk.process import AsteriskProcess
-from ivr.testing.cluster_lab import cluster_env, database_url, pg_dir
+from ivr.testing.cluster_lab import cluster_env, database_url, pg_dir, queue_settings
 from ivr.testing.cluster_lab import ivr_cli as _ivr
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed"),
@@ -62,8 +62,7 @@ async def test_a_transfer_on_a_media_node_rings_an_agent_on_the_queue_node(tmp_p
     try:
         up = await asyncio.to_thread(_ivr, env, "up", "--nodes", "1", "--detach", timeout=600)
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
-        queue_home = home / "cluster" / "queue"
-        queue = load_settings({"paths": {"home": str(queue_home)}}, environ={}, config_file=queue_home / "ivr.toml")
+        queue = queue_settings(env)
         assert (queue.asterisk.role, queue.asterisk.bind) == ("queue", "127.0.0.10")
         queue_ast = AsteriskProcess(queue)
         await asyncio.to_thread(queue_ast.cli, "core set verbose 3")
