@@ -7,6 +7,9 @@ one thread, and writes them all to ``bench/results/kb_eval.json``. Sets: ``tests
 first held-out set), ``tests/data/kb_heldout.tsv`` (issue 10's test split, never read by calibration) and
 ``ivr/nlu/data/tune.tsv`` (the tuning split ``ivr kb calibrate`` reads: expect it to look better).
 
+Every set is scored twice: with the calibrated bands (the web chat) and with the phone's wider confirmation
+band (``nlu.voice_confirm_floor``: on the phone the bot can ask "c'est bien ça ?" from a lower score).
+
     OMP_NUM_THREADS=1 .venv/bin/python bench/kb_eval.py [--eval NAME=FILE ...] [--knowledge DIR]
 """
 
@@ -25,6 +28,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ivr.config import load_settings  # noqa: E402
 from ivr.nlu.evaluate import evaluate, format_report, read_eval  # noqa: E402
 from ivr.nlu.kb import load_knowledge  # noqa: E402
 from ivr.nlu.matcher import build_matcher  # noqa: E402
@@ -52,12 +56,14 @@ def main() -> int:
     load_s = time.perf_counter() - start
     sets = dict(s.split("=", 1) for s in args.eval) if args.eval else DEFAULT_SETS
     matcher.match("bonjour", "fr")  # warm-up outside the timings
-    data: dict[str, object] = {}
+    phone_floor = load_settings().nlu.voice_confirm_floor
+    data: dict[str, object] = {"phone_confirm_floor": phone_floor}
     for name, path in sets.items():
-        report, _ = evaluate(matcher, read_eval(ROOT / path))
-        print(f"== {name} ({path})")
-        print(format_report(report))
-        data[name] = report.as_dict()
+        for channel, floor in (("chat", None), ("phone", phone_floor)):
+            report, _ = evaluate(matcher, read_eval(ROOT / path), confirm_floor=floor)
+            print(f"== {name} ({path}), {channel} bands" + (f" (confirm from {floor})" if floor else ""))
+            print(format_report(report))
+            data[name if channel == "chat" else f"{name}_phone"] = report.as_dict()
     print(f"load + encode {len(kb.intents)} intents: {load_s:.2f} s")
     data.update({"knowledge_version": kb.version, "load_seconds": round(load_s, 3),
                  "omp_num_threads": os.environ.get("OMP_NUM_THREADS"), "load_average": os.getloadavg()})

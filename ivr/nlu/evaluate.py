@@ -60,7 +60,10 @@ class EvalReport:
     clarified_right: float = 0.0
     """In-scope questions clarified ("A or B?") with the expected intent among the two."""
     right_total: float = 0.0
-    """Routed right directly or after one question: answered + confirmed + clarified right."""
+    """Routed right directly or after one question: answered + confirmed + clarified right, and emergencies
+    sent down the emergency path (as the spoken benchmark counts them: :mod:`ivr.testing.spoken.scoring`).
+    Until 2026-11-29 the emergencies were left out of the numerator but kept in the denominator, which capped
+    this figure at 1 - (emergency share): 93.4 % on ``kb_heldout.tsv``, 91 % on ``kb_eval.tsv``."""
     wrong_answer: float = 0.0
     """All questions answered (decision ``answer``) with another intent than expected (OOS included)."""
     oos_abstain: float = 0.0
@@ -101,6 +104,7 @@ def _rates(items: list[EvalItem], results: list[MatchResult]) -> dict[str, float
     clarified = sum(
         r.decision is Decision.CLARIFY and i.expected in (c.intent for c in r.candidates[:2]) for i, r in inscope
     )
+    alarmed = sum(r.decision is Decision.EMERGENCY for _, r in emerg)
     return {
         "n": len(pairs),
         "top1": rate(
@@ -109,26 +113,28 @@ def _rates(items: list[EvalItem], results: list[MatchResult]) -> dict[str, float
         "answered_correct": rate(answered, len(inscope)),
         "confirmed_right": rate(confirmed, len(inscope)),
         "clarified_right": rate(clarified, len(inscope)),
-        "right_total": rate(answered + confirmed + clarified, len(inscope)),
+        "right_total": rate(answered + confirmed + clarified + alarmed, len(inscope)),
         "wrong_answer": rate(
             sum(r.decision is Decision.ANSWER and r.intent != i.expected for i, r in pairs), len(pairs)
         ),
         "oos_abstain": rate(sum(r.decision is Decision.ABSTAIN for _, r in oos), len(oos)),
         "oos_not_answered": rate(sum(r.decision is not Decision.ANSWER for _, r in oos), len(oos)),
-        "emergency_recall": rate(sum(r.decision is Decision.EMERGENCY for _, r in emerg), len(emerg)),
+        "emergency_recall": rate(alarmed, len(emerg)),
         "false_alarm": rate(sum(r.decision is Decision.EMERGENCY for _, r in non_emerg), len(non_emerg)),
         "clarify": rate(sum(r.decision is Decision.CLARIFY for _, r in pairs), len(pairs)),
         "confirm": rate(sum(r.decision is Decision.CONFIRM for _, r in pairs), len(pairs)),
     }
 
 
-def evaluate(matcher: Matcher, items: list[EvalItem]) -> tuple[EvalReport, list[MatchResult]]:
-    """Run every question through ``matcher``."""
+def evaluate(
+    matcher: Matcher, items: list[EvalItem], confirm_floor: float | None = None
+) -> tuple[EvalReport, list[MatchResult]]:
+    """Run every question through ``matcher`` (``confirm_floor``: the phone's wider confirmation band)."""
     results: list[MatchResult] = []
     latencies: list[float] = []
     for item in items:
         start = time.perf_counter()
-        results.append(matcher.match(item.text, item.lang))
+        results.append(matcher.match(item.text, item.lang, confirm_floor=confirm_floor))
         latencies.append((time.perf_counter() - start) * 1000.0)
     overall = _rates(items, results)
     report = EvalReport(
