@@ -30,7 +30,7 @@ from ivr.call.events import EventHub  # noqa: E402
 from ivr.clock import ShiftedClock  # noqa: E402
 from ivr.cluster.kamailio import KamailioEdge  # noqa: E402
 from ivr.cluster.nodes import node_layer, node_sip_uri  # noqa: E402
-from ivr.probe.sipua import free_port  # noqa: E402
+from ivr.probe.ports import free_port  # noqa: E402
 from ivr.telephony.asterisk.process import AsteriskProcess  # noqa: E402
 from ivr.testing.lab import isolated_settings  # noqa: E402
 

@@ -15,7 +15,7 @@ from ivr.audio.wav import write_wav
 from ivr.call.events import CallEvent
 from ivr.config import Settings
 from ivr.probe.call import CallResult, ProbeCall
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 
 CARRIER = "127.0.0.2"
 """The test carrier's address (the trunk)."""

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.config import PROJECT_ROOT, Settings
-from ivr.probe.sipua import BaresipUA, UaConfig, free_port
+from ivr.probe.ports import free_port
+from ivr.probe.sipua import BaresipUA, UaConfig
 from ivr.security.sip import endpoint_password
 from ivr.store import Database, migrate
 from ivr.telephony.asterisk.process import AsteriskProcess

@@ -19,27 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from ivr.errors import TelephonyError
+from ivr.probe.ports import free_port
 
 log = logging.getLogger(__name__)
 
-
 KEY_RELEASE = b"\x04"
 """baresip's key-release code: ends the RFC 4733 event (Asterisk reports a digit at its end)."""
-
 
 class SipUaError(TelephonyError):
     """The SIP user agent failed."""
 
     code = "sipua"
     retryable = False
-
-
-def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
-    """A currently free port on ``host``."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
 
 @dataclass(frozen=True, slots=True)
 class UaEvent:
@@ -50,7 +41,6 @@ class UaEvent:
     param: str = ""
     peer: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
-
 
 @dataclass(frozen=True, slots=True)
 class UaConfig:
@@ -67,7 +57,6 @@ class UaConfig:
     user: str = "0612345678"
     """Caller-id user of a trunk caller (a French mobile, so SMS and callbacks can target it)."""
     record: bool = True
-
 
 class BaresipUA:
     """One running baresip."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ivr.config import PROJECT_ROOT, Settings
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 
 EDGE = "127.0.0.1"
 QUEUE_NODE = "127.0.0.10"

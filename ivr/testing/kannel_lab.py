@@ -22,7 +22,7 @@ from types import TracebackType
 import jinja2
 
 from ivr.errors import SmsError
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 
 FAKESMSC_PATHS = ("/usr/lib/kannel/test/fakesmsc", "/usr/lib/kannel/fakesmsc")
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$")

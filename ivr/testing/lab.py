@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.config import PROJECT_ROOT, Settings, load_settings, merge_layers
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 
 
 def isolated_settings(home: Path, extra: dict[str, Any] | None = None) -> Settings:

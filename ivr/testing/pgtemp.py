@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ivr.cluster.postgres import find_pg_binary
 from ivr.errors import StoreError
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 
 
 def unavailable_reason() -> str | None:

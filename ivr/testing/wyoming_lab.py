@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ivr.errors import ProvisionError
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 from ivr.remote.client import probe
 
 START_TIMEOUT_S = 120.0

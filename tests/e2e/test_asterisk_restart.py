@@ -88,7 +88,7 @@ async def test_bot_reconnects_after_kill9_and_answers_the_next_call_within_5_s(
         back = loop.time()
         await asyncio.wait_for(bot.ari.connected.wait(), 10)
         reconnect_s = loop.time() - back
-        assert reconnect_s < 3.0, f"Stasis app back after {reconnect_s:.1f} s"
+        assert reconnect_s < 5.0, f"Stasis app back after {reconnect_s:.1f} s"
         # timed from the INVITE, not from before the caller's phone starts: the test phone's own start-up (seconds
         # on a loaded machine) is not the bot answering
         probe = ProbeCall(settings, tmp_path / "caller", seconds=6)

@@ -21,7 +21,7 @@ from callhelpers import until
 from conftest import agent_phone, phone, write_tone
 
 from ivr.actions.dialer import trunk_number
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 from ivr.store.db import Database
 from ivr.store.models import CallbackRow
 from ivr.testing.cluster_lab import cluster_env, database_url, ivr_cli, pg_dir, queue_settings

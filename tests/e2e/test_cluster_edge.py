@@ -24,7 +24,7 @@ from ivr.call.events import EventHub, Started
 from ivr.cluster.kamailio import KamailioEdge
 from ivr.cluster.nodes import node_layer, node_sip_uri
 from ivr.config import Settings
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 from ivr.telephony.asterisk.process import AsteriskProcess
 from ivr.testing.lab import isolated_settings
 

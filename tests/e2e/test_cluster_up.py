@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from callhelpers import sipp_via_proxy
 
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 
 pytestmark = [pytest.mark.skipif(not Path("/usr/sbin/kamailio").exists(), reason="kamailio not installed")]
 

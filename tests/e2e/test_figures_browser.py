@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ import pytest
 from ivr.clock import VirtualClock
 from ivr.config import PROJECT_ROOT
 from ivr.nlu.holder import KnowledgeHolder
+from ivr.probe.ports import free_port
 from ivr.store import CallRepository, Database
 from ivr.testing.lab import make_settings
 from ivr.testing.web import FakeLiveCalls, add_user
@@ -64,12 +64,6 @@ async def seed(url: str) -> None:
                     await calls.add_event(cid, at=at, kind=ev_kind, data=data)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
@@ -79,7 +73,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     tmp = tmp_path_factory.mktemp("figures")
     settings = make_settings(tmp)
-    port = _free_port()
+    port = free_port()
     ready = threading.Event()
     holder: dict[str, Any] = {}
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import agent_phone, phone
 
 from ivr.config import Settings
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 from ivr.security.sip import endpoint_password
 from ivr.telephony.asterisk.layout import layout_for
 

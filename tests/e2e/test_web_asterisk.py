@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ivr.config import PROJECT_ROOT, Settings
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 from ivr.telephony.ami import AmiClient
 from ivr.telephony.ami_events import QueueCallerJoin
 from ivr.testing.web import add_user

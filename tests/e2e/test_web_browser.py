@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from ivr.config import PROJECT_ROOT
+from ivr.probe.ports import free_port
 from ivr.telephony.ami import AmiClient
 from ivr.testing.ami_fake import FakeAmiServer, FakeMember, FakeQueue
 from ivr.testing.lab import make_settings
@@ -34,12 +34,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -69,7 +63,7 @@ async def _serve(server: LiveServer, tmp: Path) -> None:
     from ivr.web.standalone import standalone_context
 
     settings = make_settings(tmp)
-    port = _free_port()
+    port = free_port()
     async with FakeAmiServer(settings.asterisk.ami_user, settings.secrets.ami_password) as fake_ami:
         fake_ami.queues["accueil"] = FakeQueue(members=[FakeMember("PJSIP/web-agent1", "agent1")])
         fake_ami.queues["etat_civil"] = FakeQueue()

@@ -42,13 +42,16 @@ def test_provisioned_prefix_runs_asterisk_22_and_second_run_is_fast() -> None:
     first = _run()  # fast when `make setup` already provisioned; otherwise restores or downloads
     assert first.returncode == 0, first.stderr
 
-    start = time.monotonic()
+    # The fast path is a behaviour, not a duration (a loaded machine stretches any duration): the second run
+    # says the prefix is already there and rewrites nothing in it.
+    marker = prefix / ".ivr-asterisk-provisioned"
+    binary = prefix / "bin" / "asterisk"
+    before = (marker.stat().st_mtime_ns, binary.stat().st_mtime_ns, binary.stat().st_ino)
     second = _run()
-    elapsed = time.monotonic() - start
 
     assert second.returncode == 0, second.stderr
     assert "already in" in second.stderr
-    assert elapsed < 2.0, f"fast path took {elapsed:.2f} s"
+    assert (marker.stat().st_mtime_ns, binary.stat().st_mtime_ns, binary.stat().st_ino) == before
     assert _version(prefix).startswith("Asterisk 22.")
     modules = prefix / "usr" / "lib" / "x86_64-linux-gnu" / "asterisk" / "modules"
     for name in (

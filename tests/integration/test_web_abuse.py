@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from ivr.clock import VirtualClock
 from ivr.nlu.holder import KnowledgeHolder
 from ivr.nlu.matcher import Matcher
+from ivr.probe.ports import free_port
 from ivr.store.db import Database, migrate
 from ivr.store.models import CallbackRow
 from ivr.store.users import UserRepository
@@ -40,12 +40,6 @@ pytestmark = pytest.mark.slow
 def no_matcher() -> Matcher:
     """These attacks never reach the matcher (no sentence encoder loaded)."""
     raise AssertionError("the matcher is not part of these tests")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -70,7 +64,7 @@ async def serve(tmp: Path, **sections: dict[str, Any]) -> AsyncIterator[Site]:
                      live=FakeLiveCalls(), send_sms=outbox.send, clock=clock)
     for name, role in (("agent1", "agent"), ("agent2", "agent"), ("sup", "supervisor"), ("admin", "admin")):
         await add_user(ctx, name, role, "motdepasse-" + name)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="info",
                                            lifespan="on"))
     task = asyncio.create_task(server.serve())

@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from ivr.probe.sipua import free_port
+from ivr.probe.ports import free_port
 from ivr.wiring import _serve_web
 
 
