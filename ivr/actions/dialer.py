@@ -21,11 +21,19 @@ from ivr.telephony.ari.events import (
     ChannelDestroyed,
     ChannelHangupRequest,
     ChannelStateChange,
+    PlaybackFinished,
     StasisEnd,
 )
 from ivr.telephony.asterisk.render import queue_members
 
 log = logging.getLogger(__name__)
+
+INTRO_CAP_S = 12.0
+"""The citizen is dialled after at most this much of the intro (a long summary goes on playing meanwhile)."""
+INTRO_GRACE_S = 5.0
+"""How long past the intro's length Asterisk may take to report its end (a loaded machine starts it late);
+the wait ends at the PlaybackFinished event, so this only matters when the event never comes."""
+_ENDED = (ChannelDestroyed, ChannelHangupRequest, StasisEnd)
 
 
 def trunk_number(e164: str) -> str:
@@ -93,7 +101,7 @@ class AriCallbackDialer:
                               getattr(getattr(ev, "channel", None), "state", ""))
                     if isinstance(ev, ChannelStateChange) and ev.channel.state == "Up":
                         return channel_id, events
-                    if isinstance(ev, (ChannelDestroyed, ChannelHangupRequest, StasisEnd)):
+                    if isinstance(ev, _ENDED):
                         break
         except TimeoutError:
             pass
@@ -119,10 +127,14 @@ class AriCallbackDialer:
             intro = f"Rappel demandé. {cb.summary}" if cb.lang == "fr" else f"Callback requested. {cb.summary}"
             # the summary holds the citizen's name and words: a throw-away file, never the voice cache
             path = intro_path = await self.tts.render_transient(intro, "fr", self.transient_dir)
+            playback_id = f"cb-intro-{cb.id}-{uuid.uuid4().hex[:8]}"
             with contextlib.suppress(AriError):
-                await self.ari.play(agent_id, f"sound:{path.with_suffix('')}")
+                await self.ari.play(agent_id, f"sound:{path.with_suffix('')}", playback_id=playback_id)
             pcm_seconds = path.stat().st_size / BYTES_PER_SECOND
-            await asyncio.sleep(min(pcm_seconds, 12.0) + 0.3)
+            wait_s = pcm_seconds + INTRO_GRACE_S if pcm_seconds <= INTRO_CAP_S else INTRO_CAP_S
+            if not await intro_heard(agent_events, playback_id, wait_s):
+                log.info("callback %s: the agent hung up during the intro; the citizen is not dialled", cb.id)
+                return CallbackOutcome.AGENT_UNAVAILABLE
             citizen_leg = await self._leg(
                 f"PJSIP/{trunk_number(cb.number)}@trunk", "citizen", cb, f"Mairie <{did}>"
             )
@@ -148,9 +160,31 @@ class AriCallbackDialer:
                 intro_path.unlink(missing_ok=True)
 
 
+async def intro_heard(events: asyncio.Queue[AriEvent], playback_id: str, wait_s: float) -> bool:
+    """Wait on the agent leg's events until the intro has played: True to go on and dial the citizen.
+
+    Ends at the intro's PlaybackFinished (not after its length by the wall clock: a loaded Asterisk starts
+    playing late, and the citizen would be dialled while the agent still hears who they are calling), or
+    after ``wait_s``: a long intro goes on playing while the citizen's phone rings, and a failed play request
+    never sends the event. False when the agent hangs up first: ringing the citizen then would reach nobody.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while (left := deadline - loop.time()) > 0:
+        try:
+            ev = await asyncio.wait_for(events.get(), left)
+        except TimeoutError:
+            break
+        if isinstance(ev, PlaybackFinished) and ev.playback_id == playback_id:
+            return True
+        if isinstance(ev, _ENDED):
+            return False
+    return True
+
+
 async def _first_end(*queues: asyncio.Queue[AriEvent]) -> None:
     async def ended(q: asyncio.Queue[AriEvent]) -> None:
-        while not isinstance(await q.get(), (ChannelDestroyed, ChannelHangupRequest, StasisEnd)):
+        while not isinstance(await q.get(), _ENDED):
             pass
 
     tasks = [asyncio.create_task(ended(q)) for q in queues]
