@@ -44,7 +44,8 @@ def candidate_ranges(ephemeral: tuple[int, int]) -> list[range]:
     return sorted((r for r in ranges if len(r) >= 100), key=len, reverse=True)
 
 
-def _bindable(host: str, port: int, kind: int) -> bool:
+def bindable(host: str, port: int, kind: int) -> bool:
+    """Whether ``port`` on ``host`` can be bound now for ``kind`` (``SOCK_STREAM`` or ``SOCK_DGRAM``)."""
     with socket.socket(socket.AF_INET, kind) as s:
         try:
             s.bind((host, port))
@@ -65,7 +66,7 @@ def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM, attempts:
         port = _rng.randrange(span.start, span.stop)
         if port in _recent:
             continue
-        if _bindable(host, port, socket.SOCK_STREAM) and _bindable(host, port, socket.SOCK_DGRAM):
+        if bindable(host, port, socket.SOCK_STREAM) and bindable(host, port, socket.SOCK_DGRAM):
             _recent.append(port)
             return port
     with socket.socket(socket.AF_INET, kind) as s:

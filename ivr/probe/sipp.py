@@ -30,6 +30,7 @@ import psutil
 from ivr.audio.codecs import pcm16_to_ulaw
 from ivr.audio.wav import read_wav
 from ivr.errors import TelephonyError
+from ivr.probe.ports import bindable, free_port
 
 RATE = 8000
 """G.711 µ-law: 8 kHz, one byte per sample."""
@@ -40,13 +41,6 @@ class SippError(TelephonyError):
 
     code = "sipp"
     retryable = False
-
-
-def free_udp_port(host: str) -> int:
-    """A currently free UDP port on ``host``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 MEDIA_PORTS_PER_CALL = 4
@@ -61,26 +55,17 @@ once with errno 98 and its calls are never placed: the soak's burst counted 10 s
 """
 
 
-def _bindable(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def claim_udp_ports(host: str, span: int = 1, attempts: int = 200) -> int:
     """The first of ``span`` consecutive UDP ports, free on ``host`` and not claimed by another SIPp here.
 
     Released with :func:`release_udp_ports` once the process that uses them has ended.
     """
     for _ in range(attempts):
-        first = free_udp_port(host)
+        first = free_port(host, socket.SOCK_DGRAM)
         ports = range(first, first + span)
         if ports.stop > 65536 or not _claimed.isdisjoint(ports):
             continue
-        if all(_bindable(host, p) for p in ports[1:]):
+        if all(bindable(host, p, socket.SOCK_DGRAM) for p in ports[1:]):
             _claimed.update(ports)
             return first
     raise SippError(f"no {span} free consecutive UDP ports on {host}")

@@ -23,14 +23,17 @@ from ivr.probe.ports import free_port
 
 log = logging.getLogger(__name__)
 
+
 KEY_RELEASE = b"\x04"
 """baresip's key-release code: ends the RFC 4733 event (Asterisk reports a digit at its end)."""
+
 
 class SipUaError(TelephonyError):
     """The SIP user agent failed."""
 
     code = "sipua"
     retryable = False
+
 
 @dataclass(frozen=True, slots=True)
 class UaEvent:
@@ -41,6 +44,7 @@ class UaEvent:
     param: str = ""
     peer: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+
 
 @dataclass(frozen=True, slots=True)
 class UaConfig:
@@ -57,6 +61,7 @@ class UaConfig:
     user: str = "0612345678"
     """Caller-id user of a trunk caller (a French mobile, so SMS and callbacks can target it)."""
     record: bool = True
+
 
 class BaresipUA:
     """One running baresip."""

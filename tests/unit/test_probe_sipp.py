@@ -59,7 +59,7 @@ def test_test_callers_get_french_mobile_numbers() -> None:
 def test_a_port_inside_another_sipps_media_range_is_not_handed_out(monkeypatch: pytest.MonkeyPatch) -> None:
     # the soak's burst: a control port picked inside a running SIPp's media range made that SIPp exit (errno 98)
     offered = iter([47000, 47010, 47100, 47010])
-    monkeypatch.setattr(sipp, "free_udp_port", lambda host: next(offered))
+    monkeypatch.setattr(sipp, "free_port", lambda host, kind: next(offered))
     media = sipp.claim_udp_ports("127.0.0.1", 40)
     control = sipp.claim_udp_ports("127.0.0.1")
     assert (media, control) == (47000, 47100)  # 47010 is in 47000-47039: skipped
