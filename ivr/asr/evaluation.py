@@ -10,10 +10,13 @@ import gzip
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 SOUNDS_DIR = Path("/usr/share/asterisk/sounds")
 DOC_DIR = Path("/usr/share/doc")
+ERRATA_DIR = Path(__file__).resolve().parent / "data"
+"""``core_sounds_<lang>_errata.tsv``: spelling mistakes of the Debian transcripts, corrected for scoring."""
 
 _NUMBER = re.compile(r"\d+")
 _ORDINAL = re.compile(r"\b(\d+)(?:ème|eme|è|e|ère|re|er|th|st|nd|rd)\b")
@@ -31,8 +34,47 @@ def transcripts_file(lang: str) -> Path:
     return DOC_DIR / f"asterisk-core-sounds-{lang}" / f"core-sounds-{lang}.txt.gz"
 
 
-def load_prompts(lang: str) -> dict[str, str]:
-    """Read ``name: text`` lines, skipping comments, tones ``[...]`` and sound effects ``(...)``."""
+@dataclass(frozen=True, slots=True)
+class Erratum:
+    """One spelling mistake in a published transcript: ``published`` occurs once in prompt ``name``."""
+
+    name: str
+    published: str
+    corrected: str
+
+
+def load_errata(lang: str) -> list[Erratum]:
+    """The corrections for ``lang`` (none when the project has no errata file for it)."""
+    path = ERRATA_DIR / f"core_sounds_{lang}_errata.tsv"
+    if not path.is_file():
+        return []
+    out: list[Erratum] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not all(fields):
+            raise ValueError(f"{path}:{number}: expected name, as published, corrected (3 fields, tab-separated)")
+        out.append(Erratum(*fields))
+    return out
+
+
+def apply_errata(prompts: dict[str, str], errata: Sequence[Erratum]) -> dict[str, str]:
+    """``prompts`` with each erratum that still applies corrected (a later package may have fixed it)."""
+    fixed = dict(prompts)
+    for e in errata:
+        text = fixed.get(e.name)
+        if text is not None and text.count(e.published) == 1:
+            fixed[e.name] = text.replace(e.published, e.corrected)
+    return fixed
+
+
+def load_prompts(lang: str, errata: bool = True) -> dict[str, str]:
+    """Read ``name: text`` lines, skipping comments, tones ``[...]`` and sound effects ``(...)``.
+
+    ``errata``: correct the transcripts' known spelling mistakes (``load_errata``); ``False`` scores against
+    the transcripts as Debian publishes them.
+    """
     prompts: dict[str, str] = {}
     with gzip.open(transcripts_file(lang), "rt", encoding="utf-8", errors="replace") as fh:
         for line in fh:
@@ -42,7 +84,7 @@ def load_prompts(lang: str) -> dict[str, str]:
             text = reference_text(raw)
             if text and (SOUNDS_DIR / lang / f"{name}.wav").is_file():
                 prompts[name] = text
-    return prompts
+    return apply_errata(prompts, load_errata(lang)) if errata else prompts
 
 
 def reference_text(raw: str) -> str | None:

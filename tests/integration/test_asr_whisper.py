@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.asr.evaluation import load_prompts, prompt_wav, word_error_rate
+from ivr.asr.evaluation import load_errata, load_prompts, prompt_wav, word_error_rate
 from ivr.asr.whisper import WhisperStt
 from ivr.audio.wav import iter_frames, read_wav, silence
 from ivr.config import PathsSettings, Settings, load_settings
@@ -100,3 +100,14 @@ async def test_aclose_abandons_a_stream(stt: WhisperStt) -> None:
     stream.end_input()
     await stream.aclose()
     assert [t async for t in stream] == []
+
+
+def test_every_erratum_applies_to_the_installed_transcripts() -> None:
+    """Each correction finds its mistake exactly once in Debian's transcript (a fixed package would show here)."""
+    published = load_prompts("fr", errata=False)
+    corrected = load_prompts("fr")
+    for e in load_errata("fr"):
+        assert published[e.name].count(e.published) == 1, e
+        assert e.corrected in corrected[e.name], e
+    changed = [n for n in published if published[n] != corrected[n]]
+    assert len(changed) == len({e.name for e in load_errata("fr")})

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ivr.asr.evaluation import normalize, reference_text, word_error_rate
+from pathlib import Path
+
+import pytest
+
+from ivr.asr import evaluation
+from ivr.asr.evaluation import Erratum, apply_errata, load_errata, normalize, reference_text, word_error_rate
 
 
 def test_digits_ordinals_and_symbols_are_spelled_out_like_words() -> None:
@@ -33,3 +38,23 @@ def test_stage_directions_and_sound_effects_are_not_references() -> None:
     assert reference_text("(beep)") is None
     assert reference_text("[tone]") is None
     assert reference_text("au menu poli (ne m'appelez plus, jamais)") == "au menu poli (ne m'appelez plus, jamais)"
+
+
+def test_errata_correct_only_a_mistake_found_exactly_once() -> None:
+    errata = [Erratum("a", "présentemnet", "présentement"), Erratum("b", "composer", "composez"),
+              Erratum("c", "absent", "present")]
+    prompts = {"a": "Cet agent est présentemnet en ligne.", "b": "composer ou composer", "d": "inchangé"}
+    fixed = apply_errata(prompts, errata)
+    assert fixed == {"a": "Cet agent est présentement en ligne.", "b": "composer ou composer", "d": "inchangé"}
+    assert prompts["a"].endswith("présentemnet en ligne.")  # the input is not modified
+
+
+def test_the_project_errata_file_parses_and_a_bad_line_names_file_and_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    errata = load_errata("fr")
+    assert len(errata) >= 30 and all(e.published != e.corrected for e in errata)
+    assert load_errata("xx") == []
+    (tmp_path / "core_sounds_fr_errata.tsv").write_text("# comment\nname\tonly two\n", encoding="utf-8")
+    monkeypatch.setattr(evaluation, "ERRATA_DIR", tmp_path)
+    with pytest.raises(ValueError, match=r"core_sounds_fr_errata.tsv:2: expected name"):
+        load_errata("fr")
