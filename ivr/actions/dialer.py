@@ -23,6 +23,7 @@ from ivr.telephony.ari.events import (
     ChannelStateChange,
     PlaybackFinished,
     StasisEnd,
+    StasisStart,
 )
 from ivr.telephony.asterisk.render import queue_members
 
@@ -34,6 +35,8 @@ INTRO_GRACE_S = 5.0
 """How long past the intro's length Asterisk may take to report its end (a loaded machine starts it late);
 the wait ends at the PlaybackFinished event, so this only matters when the event never comes."""
 _ENDED = (ChannelDestroyed, ChannelHangupRequest, StasisEnd)
+STASIS_WAIT_S = 5.0
+"""How long a created leg may take to enter the app before it is given up (a loaded Asterisk is slow)."""
 
 
 def trunk_number(e164: str) -> str:
@@ -85,6 +88,10 @@ class AriCallbackDialer:
         events = self.router.watch(channel_id)
         try:
             await self.ari.create_channel(endpoint, app_args=f"callback-{kind},{cb.id}", channel_id=channel_id)
+            # the create request returns before the channel is in the app; dialling it earlier is refused
+            # (409 "Channel not in Stasis application")
+            if not await entered_app(events, STASIS_WAIT_S):
+                raise AriError(f"channel {channel_id} did not enter the app within {STASIS_WAIT_S:g} s")
             with contextlib.suppress(AriError):
                 await self.ari.set_variable(channel_id, "CALLERID(all)", caller_id)
             await self.ari.dial(channel_id, timeout=self.ring_s)
@@ -158,6 +165,20 @@ class AriCallbackDialer:
                 await self.ari.destroy_bridge(bridge_id)
             if intro_path is not None:
                 intro_path.unlink(missing_ok=True)
+
+
+async def entered_app(events: asyncio.Queue[AriEvent], wait_s: float) -> bool:
+    """Wait on a created leg's events for its StasisStart: False if it ends first or ``wait_s`` passes."""
+    try:
+        async with asyncio.timeout(wait_s):
+            while True:
+                ev = await events.get()
+                if isinstance(ev, StasisStart):
+                    return True
+                if isinstance(ev, _ENDED):
+                    return False
+    except TimeoutError:
+        return False
 
 
 async def intro_heard(events: asyncio.Queue[AriEvent], playback_id: str, wait_s: float) -> bool:

@@ -20,7 +20,7 @@ from ivr.call.services import BotServices
 from ivr.call.session import CallSession
 from ivr.dialog import events as dev
 from ivr.enums import Outcome
-from ivr.errors import AriError
+from ivr.errors import AriError, AriNotFound
 from ivr.telephony.ari.events import (
     AriEvent,
     ChannelDestroyed,
@@ -201,9 +201,17 @@ class StasisRouter:
                 await asyncio.wait({call.task}, timeout=5)
             if call is None:  # the bot restarted while the caller waited: start a fresh dialog
                 call = _Call(await self._call_id_of(ch.id), ch.caller_number, None)
+        elif kind.startswith("callback-"):
+            # a callback leg whose dialer has already given up on it (it entered the app too late): nobody
+            # is waiting on it, and ringing reception with an agent or a citizen on it would confuse both
+            log.info("callback leg %s entered the app after its dialer gave up: hanging up", ch.id)
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(ch.id)
+            return
         elif kind != "inbound":
             log.warning("unknown Stasis entry %r: sending the call to reception", kind)
-            await self.ari.continue_in_dialplan(ch.id, "ivr-fallback", "s")
+            with contextlib.suppress(AriNotFound):  # already gone
+                await self.ari.continue_in_dialplan(ch.id, "ivr-fallback", "s")
             return
         if call is None:
             load = self.services.recognition_load() if self.services.recognition_load else None

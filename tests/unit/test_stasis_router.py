@@ -9,7 +9,7 @@ from typing import Any
 from ivr.call.router import PARK_MARGIN_S, StasisRouter
 from ivr.dialog import events as dev
 from ivr.enums import Outcome
-from ivr.errors import AriError
+from ivr.errors import AriError, AriNotFound
 from ivr.telephony.ari.events import (
     Channel,
     ChannelDestroyed,
@@ -146,6 +146,22 @@ async def test_unknown_entry_goes_to_reception_and_extra_handlers_get_theirs() -
     await router.dispatch(StasisStart(_channel("agent"), ("callback-agent", "42")))
     await settle()
     assert [e.args for e in seen] == [("callback-agent", "42")] and calls.built == []
+
+
+async def test_a_callback_leg_its_dialer_gave_up_on_is_hung_up_not_sent_to_reception() -> None:
+    bot, calls = fake_bot(), Calls()
+    router = _router(bot, calls)
+    await router.dispatch(StasisStart(_channel("cb-agent-2-late"), ("callback-agent", "2")))
+    assert ("hangup", "cb-agent-2-late") in bot.ari.requests
+    assert not bot.ari.ops("continue") and calls.built == []
+
+
+async def test_an_unknown_entry_already_gone_is_not_an_error() -> None:
+    bot, calls = fake_bot(), Calls()
+    router = _router(bot, calls)
+    bot.ari.fail("continue", AriNotFound("ARI POST /channels/x/continue: not found", status=404))
+    await router.dispatch(StasisStart(_channel("x"), ("mystery",)))  # does not raise
+    assert bot.ari.ops("continue") == [("continue", "x", "ivr-fallback", "s")]
 
 
 async def test_watched_channels_get_their_events_instead_of_a_session() -> None:
