@@ -222,7 +222,12 @@ def print_report(out: dict[str, Any]) -> None:
         for name, t in sorted(res["table"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
             wer = res["wer"] if name == "all" else res["wer_per_voice"].get(name, 0.0)
             print(f"{name:<10}{t['in_scope']:>5}" + "".join(f"{t[o]:>11.1%}" for o in OUTCOMES)
-                  + f"{t['routed']:>9.1%}{t['top1']:>8.1%}{t['oos_abstain']:>10.1%}{wer:>8.1%}")
+                  + f"{t['routed']:>9.1%}{t['top1']:>8.1%}{_rate(t['oos_abstain']):>10}{wer:>8.1%}")
+
+
+def _rate(value: float | None) -> str:
+    """A rate for the tables; a dash when there was nothing to count."""
+    return "-" if value is None else f"{value:.1%}"
 
 
 def main() -> int:
@@ -263,7 +268,7 @@ def main() -> int:
                 t = table([r for r in floor_rows if r.lang == lang])["all"]
                 out["voice_floors"].setdefault(lang, {})[f"{floor:.2f}"] = t
                 print(f"  {lang} floor {floor:.2f}: routed {t['routed']:.1%}  confirmed {t['confirmed']:.1%}  "
-                      f"wrong {t['wrong']:.1%}  OOS abstained {t['oos_abstain']:.1%}")
+                      f"wrong {t['wrong']:.1%}  OOS abstained {_rate(t['oos_abstain'])}")
     if args.calls:
         from spoken_calls import run_calls  # bench/ is on sys.path as the script's directory
 

@@ -118,3 +118,4 @@ def test_table_rates_in_scope_and_out_of_scope_apart_per_voice() -> None:
     assert (t["all"]["right"], t["all"]["confirmed"], t["all"]["routed"], t["all"]["top1"]) == (0.25, 0.25, 0.5, 0.5)
     assert t["all"]["oos_abstain"] == 0.5 and t["all"]["wrong_all"] == pytest.approx(2 / 6, abs=1e-4)
     assert t["a"]["routed"] == 1.0 and t["b"]["wrong"] == 0.5
+    assert table([r for r in rows if r.expected != OOS])["all"]["oos_abstain"] is None  # no rate, not 0 %

@@ -63,7 +63,10 @@ class Row:
 
 
 def table(rows: list[Row], key: str = "voice") -> dict[str, dict[str, Any]]:
-    """Rates per ``key`` value and ``all``, in-scope and out-of-scope apart (rates in [0, 1])."""
+    """Rates per ``key`` value and ``all``, in-scope and out-of-scope apart (rates in [0, 1]).
+
+    ``oos_abstain`` is None for a group without out-of-scope renderings (no rate, rather than a false 0 %).
+    """
     groups: dict[str, list[Row]] = {"all": rows}
     for r in rows:
         groups.setdefault(str(getattr(r, key)), []).append(r)
@@ -80,7 +83,7 @@ def table(rows: list[Row], key: str = "voice") -> dict[str, dict[str, Any]]:
             "routed": round((counts["right"] + counts["confirmed"]) / n, 4),
             "top1": round(sum(r.top1 for r in inscope) / n, 4),
             "oos": len(oos),
-            "oos_abstain": round(sum(r.outcome != "wrong" for r in oos) / (len(oos) or 1), 4),
+            "oos_abstain": round(sum(r.outcome != "wrong" for r in oos) / len(oos), 4) if oos else None,
             "wrong_all": round(sum(r.outcome == "wrong" for r in rs) / (len(rs) or 1), 4),
         }
     return out
