@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,18 +101,8 @@ class AriCallbackDialer:
             self.router.unwatch(channel_id)
             await self.ari.hangup(channel_id)
             return None
-        try:
-            async with asyncio.timeout(self.ring_s + 5):
-                while True:
-                    ev = await events.get()
-                    log.debug("callback %s: %s leg %s %s", cb.id, kind, type(ev).__name__,
-                              getattr(getattr(ev, "channel", None), "state", ""))
-                    if isinstance(ev, ChannelStateChange) and ev.channel.state == "Up":
-                        return channel_id, events
-                    if isinstance(ev, _ENDED):
-                        break
-        except TimeoutError:
-            pass
+        if await next_of(events, _answered, self.ring_s + 5):
+            return channel_id, events
         await self.ari.hangup(channel_id)
         self.router.unwatch(channel_id)
         return None
@@ -167,18 +158,31 @@ class AriCallbackDialer:
                 intro_path.unlink(missing_ok=True)
 
 
-async def entered_app(events: asyncio.Queue[AriEvent], wait_s: float) -> bool:
-    """Wait on a created leg's events for its StasisStart: False if it ends first or ``wait_s`` passes."""
+async def next_of(events: asyncio.Queue[AriEvent], wanted: Callable[[AriEvent], bool],
+                  wait_s: float) -> bool | None:
+    """Read a leg's events until one is ``wanted`` (True), the leg ends (False) or ``wait_s`` passes (None)."""
     try:
         async with asyncio.timeout(wait_s):
             while True:
                 ev = await events.get()
-                if isinstance(ev, StasisStart):
+                channel = getattr(ev, "channel", None)  # its id names the callback and the leg: cb-agent-7-…
+                log.debug("callback leg %s: %s %s", getattr(channel, "id", "?"), type(ev).__name__,
+                          getattr(channel, "state", ""))
+                if wanted(ev):
                     return True
                 if isinstance(ev, _ENDED):
                     return False
     except TimeoutError:
-        return False
+        return None
+
+
+def _answered(ev: AriEvent) -> bool:
+    return isinstance(ev, ChannelStateChange) and ev.channel.state == "Up"
+
+
+async def entered_app(events: asyncio.Queue[AriEvent], wait_s: float) -> bool:
+    """Wait on a created leg's events for its StasisStart: False if it ends first or ``wait_s`` passes."""
+    return await next_of(events, lambda ev: isinstance(ev, StasisStart), wait_s) is True
 
 
 async def intro_heard(events: asyncio.Queue[AriEvent], playback_id: str, wait_s: float) -> bool:
@@ -189,18 +193,10 @@ async def intro_heard(events: asyncio.Queue[AriEvent], playback_id: str, wait_s:
     after ``wait_s``: a long intro goes on playing while the citizen's phone rings, and a failed play request
     never sends the event. False when the agent hangs up first: ringing the citizen then would reach nobody.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_s
-    while (left := deadline - loop.time()) > 0:
-        try:
-            ev = await asyncio.wait_for(events.get(), left)
-        except TimeoutError:
-            break
-        if isinstance(ev, PlaybackFinished) and ev.playback_id == playback_id:
-            return True
-        if isinstance(ev, _ENDED):
-            return False
-    return True
+    def finished(ev: AriEvent) -> bool:
+        return isinstance(ev, PlaybackFinished) and ev.playback_id == playback_id
+
+    return await next_of(events, finished, wait_s) is not False
 
 
 async def _first_end(*queues: asyncio.Queue[AriEvent]) -> None:
