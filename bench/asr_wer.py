@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ivr.asr.evaluation import load_prompts, prompt_wav, word_error_rate  # noqa: E402
+from ivr.asr.evaluation import apply_errata, load_errata, load_prompts, prompt_wav, word_error_rate  # noqa: E402
 from ivr.asr.whisper import WhisperStt  # noqa: E402
 from ivr.audio.wav import read_wav  # noqa: E402
 from ivr.config import Settings, load_settings  # noqa: E402
@@ -70,7 +70,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 async def run_language(lang: str, args: argparse.Namespace) -> dict[str, Any]:
     """Transcribe the sample one utterance at a time (the worker is otherwise idle)."""
-    prompts = load_prompts(lang)
+    published = load_prompts(lang, errata=False)
+    prompts = apply_errata(published, load_errata(lang))
     names = [n for n in sample_names(lang) if n in prompts][: args.limit or None]
     settings = settings_for(args)
     prompt = args.prompt
@@ -92,7 +93,6 @@ async def run_language(lang: str, args: argparse.Namespace) -> dict[str, Any]:
         hyps.append(result.text)
     cpu = time.process_time() - cpu0
     refs = [prompts[n] for n in names]
-    published = load_prompts(lang, errata=False)
     long_ = [i for i, r in enumerate(refs) if len(r.split()) >= 3]
     out: dict[str, Any] = {
         "lang": lang,
